@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <string.h>
+
+#include "bus.h"
+#include "log.h"
+#include "score.h"
+#include "util.h"
+
+static int property_get(sd_bus *bus, const char *path, const char *interface, const char *property,
+                        sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        if (streq(property, "Version"))
+                return sd_bus_message_append(reply, "s", MAMORI_VERSION);
+        if (streq(property, "Terminal"))
+                return sd_bus_message_append(reply, "s", m->terminal);
+        if (streq(property, "Score"))
+                return sd_bus_message_append(reply, "i", m->score);
+        if (streq(property, "PolicyId"))
+                return sd_bus_message_append(reply, "s", m->policy ? strempty(m->policy->id) : "");
+        if (streq(property, "PolicyVersion"))
+                return sd_bus_message_append(reply, "s", m->policy ? strempty(m->policy->version) : "");
+        if (streq(property, "LastEvaluation"))
+                return sd_bus_message_append(reply, "t", m->last_evaluation_usec);
+        if (streq(property, "EventSeq")) {
+                char head[SHA256_HEX_SIZE];
+                uint64_t seq = 0;
+                int r = store_chain_head(m->store, &seq, head);
+                if (r < 0)
+                        return sd_bus_error_set_errnof(error, r, "Cannot read the event log: %m");
+                return sd_bus_message_append(reply, "t", seq);
+        }
+        if (streq(property, "Status")) {
+                /* degraded: something cannot be evaluated, so the score is partial. */
+                bool degraded = plugin_host_refused_count(m->host) > 0;
+                for (size_t i = 0; i < m->n_results && !degraded; i++)
+                        degraded = m->results[i].status == MAMORI_ERROR;
+                return sd_bus_message_append(reply, "s", degraded ? "degraded" : "running");
+        }
+        return -ENOENT;
+}
+
+static int method_get_report(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *json = NULL;
+        int r = manager_build_report_json(userdata, &json);
+
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Cannot build the report: %m");
+        return sd_bus_reply_method_return(msg, "s", json);
+}
+
+static int append_strv(sd_bus_message *m, char *const *l) {
+        int r = sd_bus_message_open_container(m, 'a', "s");
+        for (size_t i = 0; r >= 0 && l && l[i]; i++)
+                r = sd_bus_message_append(m, "s", l[i]);
+        return r < 0 ? r : sd_bus_message_close_container(m);
+}
+
+static int method_list_findings(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        int failed_only, r;
+
+        r = sd_bus_message_read(msg, "b", &failed_only);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(sssssssast)");
+        for (size_t i = 0; r >= 0 && i < m->n_results; i++) {
+                RuleResult *res = &m->results[i];
+                const Rule *rule = res->rule;
+
+                if (failed_only && res->status != MAMORI_FAIL)
+                        continue;
+                r = sd_bus_message_open_container(reply, 'r', "sssssssast");
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "sssssss", rule->id, rule->title_ja,
+                                                  rule->title_en, rule->clause,
+                                                  severity_to_string(rule->severity), rule->check,
+                                                  res->evaluated ? status_to_string(res->status) : "error");
+                if (r >= 0)
+                        r = append_strv(reply, res->evidence);
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "t", res->since_usec);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_list_rules(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        int r;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(ssssssbts)");
+        for (size_t i = 0; r >= 0 && i < m->n_results; i++) {
+                const Rule *rule = m->results[i].rule;
+                _cleanup_free_ char *source = NULL;
+
+                if (asprintf(&source, "%s:%u:%u", rule->file, rule->mark.line, rule->mark.column) < 0)
+                        return -ENOMEM;
+                r = sd_bus_message_append(reply, "(ssssssbts)", rule->id, rule->title_ja,
+                                          rule->title_en, rule->clause,
+                                          severity_to_string(rule->severity), rule->check,
+                                          (int) rule->enforce,
+                                          rule->interval_usec ? rule->interval_usec
+                                                              : m->settings.default_interval_usec,
+                                          source);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_list_events(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        StoreEvent *events = NULL;
+        size_t n = 0;
+        uint64_t since;
+        uint32_t limit;
+        int r;
+
+        r = sd_bus_message_read(msg, "tu", &since, &limit);
+        if (r < 0)
+                return r;
+        r = store_list_events(m->store, since, limit, &events, &n);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Cannot read the event log: %m");
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(ttsssss)");
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = sd_bus_message_append(reply, "(ttsssss)", events[i].seq, events[i].time_usec,
+                                          events[i].kind, events[i].subject, events[i].text,
+                                          events[i].prev_hash, events[i].hash);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        store_events_free(events, n);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_verify_events(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        _cleanup_free_ char *reason = NULL;
+        uint64_t seq = 0;
+        int r;
+
+        r = store_verify_events(m->store, &seq, &reason);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Cannot read the event log: %m");
+        return sd_bus_reply_method_return(msg, "bts", r == 0, seq, strempty(reason));
+}
+
+/* Until the polkit actions exist, a change needs root. */
+static int check_privileged(sd_bus_message *msg, sd_bus_error *error) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        uid_t euid;
+        int r;
+
+        r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID, &creds);
+        if (r >= 0)
+                r = sd_bus_creds_get_euid(creds, &euid);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Cannot tell who is asking: %m");
+        if (euid != 0)
+                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                        "Only the administrator (root) may change mamori's state.");
+        return 0;
+}
+
+static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *why = NULL;
+        int r;
+
+        r = check_privileged(msg, error);
+        if (r < 0)
+                return r;
+        r = manager_reload(userdata, &why);
+        if (r < 0)
+                return sd_bus_error_setf(error, BUS_ERROR_POLICY_REJECTED,
+                                         "New policy rejected, the last good one stays in force: %s",
+                                         why ? why : strerror(-r));
+        return sd_bus_reply_method_return(msg, "");
+}
+
+static const sd_bus_vtable agent_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Version", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Terminal", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Score", "i", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Status", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+        SD_BUS_PROPERTY("PolicyId", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+        SD_BUS_PROPERTY("PolicyVersion", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+        SD_BUS_PROPERTY("LastEvaluation", "t", property_get, 0, 0),
+        SD_BUS_PROPERTY("EventSeq", "t", property_get, 0, 0),
+        SD_BUS_METHOD("GetReport", "", "s", method_get_report, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("ListFindings", "b", "a(sssssssast)", method_list_findings,
+                      SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("ListRules", "", "a(ssssssbts)", method_list_rules, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("ListEvents", "tu", "a(ttsssss)", method_list_events, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("VerifyEvents", "", "bts", method_verify_events, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Reload", "", "", method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL("EventAdded", "ttsss", 0),
+        SD_BUS_VTABLE_END,
+};
+
+int bus_setup(Manager *m) {
+        int r;
+
+        if (m->settings.bus_address) {
+                r = sd_bus_new(&m->bus);
+                if (r >= 0)
+                        r = sd_bus_set_address(m->bus, m->settings.bus_address);
+                if (r >= 0)
+                        r = sd_bus_set_bus_client(m->bus, true);
+                if (r >= 0)
+                        r = sd_bus_start(m->bus);
+        } else
+                r = sd_bus_open_system(&m->bus);
+        if (r < 0)
+                return log_error_errno(r, "Failed to connect to the %s bus: %m",
+                                       m->settings.bus_address ? m->settings.bus_address : "system");
+
+        r = sd_bus_add_object_vtable(m->bus, &m->bus_slot, BUS_PATH, BUS_INTERFACE, agent_vtable, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register the D-Bus object: %m");
+        r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+        r = sd_bus_request_name(m->bus, BUS_NAME, 0);
+        if (r < 0)
+                return log_error_errno(r, "Failed to take the bus name %s (is another mamorid "
+                                       "running, or is the D-Bus policy file missing?): %m", BUS_NAME);
+        return 0;
+}
+
+void bus_emit_event(Manager *m, const StoreEvent *e) {
+        int r;
+
+        if (!m->bus)
+                return;
+        r = sd_bus_emit_signal(m->bus, BUS_PATH, BUS_INTERFACE, "EventAdded", "ttsss", e->seq,
+                               e->time_usec, e->kind, e->subject, e->text);
+        if (r < 0)
+                log_debug_errno(r, "Failed to emit EventAdded, ignoring: %m");
+}
+
+void bus_emit_score_changed(Manager *m) {
+        if (m->bus)
+                (void) sd_bus_emit_properties_changed(m->bus, BUS_PATH, BUS_INTERFACE, "Score",
+                                                      "Status", NULL);
+}

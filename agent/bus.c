@@ -198,6 +198,84 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         return sd_bus_reply_method_return(msg, "");
 }
 
+typedef struct Lines {
+        char **l;
+        size_t n;
+} Lines;
+
+static int collect_line(void *userdata, const char *line) {
+        Lines *lines = userdata;
+
+        if (lines->n >= 100000)
+                return -E2BIG; /* bound what one call can make the agent hold */
+        return strv_consume(&lines->l, &lines->n, text_sanitize(line, 4096));
+}
+
+static int method_plugin_action(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_strv_free_ char **args = NULL;
+        _cleanup_(strv_freep) char **out = NULL;
+        const struct mamori_action *a;
+        Manager *m = userdata;
+        const char *plugin, *action;
+        Lines lines = {};
+        Plugin *p;
+        int r;
+
+        r = sd_bus_message_read(msg, "ss", &plugin, &action);
+        if (r >= 0)
+                r = sd_bus_message_read_strv(msg, &args);
+        if (r < 0)
+                return r;
+        r = plugin_host_find_action(m->host, plugin, action, &p, &a);
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "No plugin \"%s\" is loaded.", plugin);
+        if (r < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Plugin %s has no action \"%s\".", plugin, action);
+        if (a->privileged) {
+                r = check_privileged(msg, error);
+                if (r < 0)
+                        return r;
+                log_notice("%s %s requested by the administrator.", plugin, action);
+        }
+        r = plugin_run_action(p, action, (const char *const *) args, collect_line, &lines);
+        out = lines.l;
+        if (r < 0)
+                /* The plugin's last line says why. */
+                return sd_bus_error_setf(error, BUS_ERROR_ACTION_FAILED, "%s %s: %s", plugin, action,
+                                         lines.n > 0 ? out[lines.n - 1] : strerror(-r));
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(reply, out);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_list_actions(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        int r;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(ssbss)");
+        for (size_t i = 0; r >= 0 && i < plugin_host_count(m->host); i++) {
+                Plugin *p = plugin_host_get(m->host, i);
+                for (const struct mamori_action *a = plugin_actions(p); r >= 0 && a && a->name; a++)
+                        r = sd_bus_message_append(reply, "(ssbss)", plugin_name(p), a->name,
+                                                  a->privileged, strempty(a->usage),
+                                                  strempty(a->summary));
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
 static const sd_bus_vtable agent_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Version", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -215,6 +293,8 @@ static const sd_bus_vtable agent_vtable[] = {
         SD_BUS_METHOD("ListEvents", "tu", "a(ttsssss)", method_list_events, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("VerifyEvents", "", "bts", method_verify_events, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Reload", "", "", method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("ListActions", "", "a(ssbss)", method_list_actions, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("PluginAction", "ssas", "as", method_plugin_action, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL("EventAdded", "ttsss", 0),
         SD_BUS_VTABLE_END,
 };

@@ -9,6 +9,7 @@
 #define BUS_PATH "/org/mamori/Agent1"
 #define BUS_INTERFACE "org.mamori.Agent1"
 #define BUS_ERROR_POLICY_REJECTED "org.mamori.Agent1.Error.PolicyRejected"
+#define BUS_ERROR_ACTION_FAILED "org.mamori.Agent1.Error.ActionFailed"
 
 int bus_setup(Manager *m);
 void bus_emit_event(Manager *m, const StoreEvent *e);

@@ -80,6 +80,26 @@ struct mamori_host_api {                /* what the host lends a plugin; append-
 
         /* The first parameter called key, or NULL. */
         const struct mamori_param *(*find_param)(const struct mamori_rule *r, const char *key);
+
+        /* The plugin's own persistent state in the agent's database (approved
+         * sets, baselines): survives restarts, replaced whole on each put.
+         * state_get lends *ret_data until the plugin's next state_get or the
+         * end of the current callback; -ENOENT when nothing was stored. */
+        int (*state_get)(struct mamori_host *h, const char *key, const void **ret_data,
+                         size_t *ret_size);
+        int (*state_put)(struct mamori_host *h, const char *key, const void *data, size_t size);
+
+        /* During action(): one line of output for the administrator. */
+        int (*action_output)(struct mamori_host *h, const char *line);
+};
+
+/* Something the administrator can ask a plugin to do through mamorictl
+ * ("mamorictl usb register DEVICE"). */
+struct mamori_action {
+        const char *name;               /* "list", "register", "accept"; NULL ends a list */
+        int privileged;                 /* changes state: needs the administrator's authorisation */
+        const char *usage;              /* arguments, for help texts: "DEVICE [--read-only]" */
+        const char *summary;            /* one line */
 };
 
 struct mamori_plugin {
@@ -109,6 +129,13 @@ struct mamori_plugin {
 
         /* Unref every source the plugin added; accepts NULL; returns NULL. */
         void *(*free)(void *state);
+
+        /* Optional (NULL if none). The actions the plugin offers, and the
+         * call that runs one: output goes through api->action_output; a
+         * negative errno is the failure, with the reason as the last output
+         * line. The host checks authorisation before calling. */
+        const struct mamori_action *actions;
+        int (*action)(void *state, const char *name, const char *const *args);
 };
 
 /* The only exported symbol of a plugin:

@@ -39,7 +39,9 @@ static void help(void) {
                "  events [--since N] [--limit N] [--verify]\n"
                "                          the event log, or verify its hash chain\n"
                "  rules                   the rules in force\n"
-               "  reload                  reload the policy (administrator only)\n\n"
+               "  reload                  reload the policy (administrator only)\n"
+               "  actions                 what the plugins offer (e.g. usb register)\n"
+               "  PLUGIN ACTION [ARG...]  run a plugin's action: mamorictl usb list\n\n"
                "Options:\n"
                "  --json                  machine-readable output\n"
                "  --bus ADDRESS           talk to the agent on ADDRESS (default: system bus)\n"
@@ -386,6 +388,99 @@ static int cmd_reload(Ctl *c) {
         return r;
 }
 
+static int cmd_actions(Ctl *c) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        json_object *all = c->json ? json_object_new_array() : NULL;
+        const char *plugin, *action, *usage, *summary;
+        int privileged, r;
+
+        r = call(c, "ListActions", &reply, NULL);
+        if (r != EXIT_OK) {
+                json_object_put(all);
+                return r;
+        }
+        r = sd_bus_message_enter_container(reply, 'a', "(ssbss)");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(ssbss)", &plugin, &action, &privileged,
+                                                  &usage, &summary)) > 0) {
+                if (all) {
+                        json_object *o = json_object_new_object();
+                        json_object_object_add(o, "plugin", json_object_new_string(plugin));
+                        json_object_object_add(o, "action", json_object_new_string(action));
+                        json_object_object_add(o, "privileged", json_object_new_boolean(privileged));
+                        json_object_object_add(o, "usage", json_object_new_string(usage));
+                        json_object_object_add(o, "summary", json_object_new_string(summary));
+                        json_object_array_add(all, o);
+                } else
+                        printf("mamorictl %s %s %s\n    %s%s\n", plugin, action, usage, summary,
+                               privileged ? " (administrator only)" : "");
+        }
+        if (r < 0) {
+                fprintf(stderr, "mamorictl: cannot read the agent's answer: %s\n", strerror(-r));
+                json_object_put(all);
+                return EXIT_UNREACHABLE;
+        }
+        if (all) {
+                print_json(all);
+                json_object_put(all);
+        }
+        return EXIT_OK;
+}
+
+static int run_plugin_action(Ctl *c, const char *plugin, const char *action, char **args) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_strv_free_ char **out = NULL;
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(c->bus, &m, BUS_NAME, BUS_PATH, BUS_INTERFACE,
+                                           "PluginAction");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "ss", plugin, action);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(m, args);
+        if (r >= 0)
+                r = sd_bus_call(c->bus, m, 120 * USEC_PER_SEC, &e, &reply);
+        if (r < 0) {
+                if (sd_bus_error_has_name(&e, BUS_ERROR_ACTION_FAILED) ||
+                    sd_bus_error_has_name(&e, SD_BUS_ERROR_INVALID_ARGS)) {
+                        fprintf(stderr, "mamorictl: %s\n", e.message);
+                        sd_bus_error_free(&e);
+                        return EXIT_REFUSED;
+                }
+                r = fail_call("PluginAction", &e, r);
+                sd_bus_error_free(&e);
+                return r;
+        }
+        r = sd_bus_message_read_strv(reply, &out);
+        if (r < 0) {
+                fprintf(stderr, "mamorictl: cannot read the agent's answer: %s\n", strerror(-r));
+                return EXIT_UNREACHABLE;
+        }
+        if (c->json) {
+                json_object *a = json_object_new_array();
+                for (char **l = out; l && *l; l++)
+                        json_object_array_add(a, json_object_new_string(*l));
+                print_json(a);
+                json_object_put(a);
+        } else
+                for (char **l = out; l && *l; l++)
+                        printf("%s\n", *l);
+        return EXIT_OK;
+}
+
+/* Where the command word is: the first argument that is neither an option
+ * nor an option's value. Everything after a plugin's action belongs to the
+ * plugin (its own --read-only and such), not to mamorictl. */
+static int find_command(int argc, char **argv) {
+        for (int i = 1; i < argc; i++) {
+                if (argv[i][0] != '-')
+                        return i;
+                if ((streq(argv[i], "--bus") || streq(argv[i], "--since") || streq(argv[i], "--limit")))
+                        i++;
+        }
+        return argc;
+}
+
 static int parse_u64(const char *opt, const char *s, uint64_t *ret) {
         if (parse_uint64(s, ret) < 0) {
                 fprintf(stderr, "mamorictl: %s needs a number (got \"%s\")\n", opt, s);
@@ -402,6 +497,7 @@ int main(int argc, char **argv) {
                 { "status", cmd_status },     { "score", cmd_score },
                 { "findings", cmd_findings }, { "events", cmd_events },
                 { "rules", cmd_rules },       { "reload", cmd_reload },
+                { "actions", cmd_actions },
         };
         enum { ARG_JSON = 0x100, ARG_BUS, ARG_FAILED, ARG_SINCE, ARG_LIMIT, ARG_VERIFY };
         static const struct option options[] = {
@@ -416,9 +512,16 @@ int main(int argc, char **argv) {
         };
         Ctl c = {};
         uint64_t v;
-        int opt, r;
+        int opt, r, cmd = find_command(argc, argv), end = argc;
+        bool core = false;
 
-        while ((opt = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        for (size_t i = 0; cmd < argc && i < ELEMENTSOF(commands); i++)
+                core = core || streq(argv[cmd], commands[i].name);
+        /* A plugin command: mamorictl's own options only before it. */
+        if (cmd < argc && !core)
+                end = cmd;
+
+        while ((opt = getopt_long(end, argv, "h", options, NULL)) >= 0)
                 switch (opt) {
                 case ARG_JSON: c.json = true; break;
                 case ARG_BUS: c.address = optarg; break;
@@ -440,6 +543,18 @@ int main(int argc, char **argv) {
                         fprintf(stderr, "Try 'mamorictl --help'.\n");
                         return EXIT_USAGE;
                 }
+        if (end < argc) {
+                if (cmd + 1 >= argc) {
+                        fprintf(stderr, "mamorictl: unknown command \"%s\"; try 'mamorictl --help' "
+                                "or 'mamorictl actions'.\n", argv[cmd]);
+                        return EXIT_USAGE;
+                }
+                r = connect_bus(&c);
+                if (r == EXIT_OK)
+                        r = run_plugin_action(&c, argv[cmd], argv[cmd + 1], argv + cmd + 2);
+                sd_bus_flush_close_unref(c.bus);
+                return r;
+        }
         if (optind + 1 != argc) {
                 fprintf(stderr, "mamorictl: %s; try 'mamorictl --help'.\n",
                         optind >= argc ? "which command?" : "one command at a time");

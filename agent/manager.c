@@ -134,6 +134,20 @@ static int on_emit_event(void *userdata, Plugin *p, const char *kind, const char
         return manager_emit_event(m, kind, subject, text);
 }
 
+static int on_state_get(void *userdata, Plugin *p, const char *key, void **ret, size_t *ret_size) {
+        Manager *m = userdata;
+        return store_state_get(m->store, plugin_name(p), key, ret, ret_size);
+}
+
+static int on_state_put(void *userdata, Plugin *p, const char *key, const void *data, size_t size) {
+        Manager *m = userdata;
+        int r = store_state_put(m->store, plugin_name(p), key, data, size, now_realtime_usec());
+
+        if (r < 0)
+                log_error_errno(r, "Failed to save state %s of plugin %s: %m", key, plugin_name(p));
+        return r;
+}
+
 /* --- events --------------------------------------------------------------- */
 
 int manager_emit_event(Manager *m, const char *kind, const char *subject, const char *text) {
@@ -566,6 +580,8 @@ int manager_new(const Settings *s, Manager **ret) {
                 .emit_finding = on_emit_finding,
                 .emit_event = on_emit_event,
                 .request_evaluation = on_request_evaluation,
+                .state_get = on_state_get,
+                .state_put = on_state_put,
                 .userdata = m,
         };
         r = plugin_host_new(m->event, m->root_fd, s->root, &cb, &m->host);

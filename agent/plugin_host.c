@@ -26,7 +26,15 @@ struct Plugin {
         const struct mamori_plugin *desc;
         void *state;
         struct mamori_host handle;
+        void *state_buf;                /* lent by the last state_get */
+        PluginOutputFn out;             /* set during action() */
+        void *out_userdata;
 };
+
+/* Whether the plugin's descriptor is big enough to hold field: plugins
+ * built against an older ABI 1 header end before the fields added since. */
+#define PLUGIN_HAS(d, field) \
+        ((d)->size >= offsetof(struct mamori_plugin, field) + sizeof((d)->field) && (d)->field)
 
 typedef struct Refusal {
         char *name;                     /* plugin file stem */
@@ -73,6 +81,39 @@ static int host_request_evaluation(struct mamori_host *h, const char *check) {
         return h->host->cb.request_evaluation(h->host->cb.userdata, h->plugin, check);
 }
 
+static int host_state_get(struct mamori_host *h, const char *key, const void **ret_data,
+                          size_t *ret_size) {
+        Plugin *p = h ? h->plugin : NULL;
+        void *buf = NULL;
+        size_t size = 0;
+        int r;
+
+        if (!p || !key || !ret_data || !ret_size)
+                return -EINVAL;
+        r = h->host->cb.state_get(h->host->cb.userdata, p, key, &buf, &size);
+        if (r < 0)
+                return r;
+        free(p->state_buf);
+        p->state_buf = buf;
+        *ret_data = buf;
+        *ret_size = size;
+        return 0;
+}
+
+static int host_state_put(struct mamori_host *h, const char *key, const void *data, size_t size) {
+        if (!h || !h->plugin || !key || (!data && size > 0))
+                return -EINVAL;
+        return h->host->cb.state_put(h->host->cb.userdata, h->plugin, key, data, size);
+}
+
+static int host_action_output(struct mamori_host *h, const char *line) {
+        if (!h || !h->plugin || !line)
+                return -EINVAL;
+        if (!h->plugin->out)
+                return -EBUSY;
+        return h->plugin->out(h->plugin->out_userdata, line);
+}
+
 static const struct mamori_param *host_find_param(const struct mamori_rule *r, const char *key) {
         for (size_t i = 0; r && i < r->n_params; i++)
                 if (streq(r->params[i].key, key))
@@ -96,6 +137,9 @@ int plugin_host_new(sd_event *loop, int root_fd, const char *root,
                 .emit_event = host_emit_event,
                 .request_evaluation = host_request_evaluation,
                 .find_param = host_find_param,
+                .state_get = host_state_get,
+                .state_put = host_state_put,
+                .action_output = host_action_output,
         };
         h->cb = *cb;
         *ret = h;
@@ -109,6 +153,7 @@ static Plugin *plugin_free(Plugin *p) {
                 p->desc->free(p->state);
         if (p->dl)
                 dlclose(p->dl);
+        free(p->state_buf);
         free(p->name);
         free(p->path);
         free(p);
@@ -353,6 +398,43 @@ int plugin_watch(Plugin *p, const struct mamori_rule *const *rules, size_t n) {
         if (!p->desc->watch)
                 return 0;
         return p->desc->watch(p->state, rules, n);
+}
+
+int plugin_host_find_action(PluginHost *h, const char *name, const char *action, Plugin **ret_plugin,
+                            const struct mamori_action **ret_action) {
+        for (size_t i = 0; i < h->n_plugins; i++) {
+                Plugin *p = h->plugins[i];
+                const struct mamori_action *a = plugin_actions(p);
+
+                if (!streq(p->name, name))
+                        continue;
+                for (; a && a->name; a++)
+                        if (streq(a->name, action)) {
+                                *ret_plugin = p;
+                                *ret_action = a;
+                                return 0;
+                        }
+                return -EOPNOTSUPP;
+        }
+        return -ENOENT;
+}
+
+int plugin_run_action(Plugin *p, const char *action, const char *const *args, PluginOutputFn out,
+                      void *userdata) {
+        int r;
+
+        if (!PLUGIN_HAS(p->desc, action))
+                return -EOPNOTSUPP;
+        p->out = out;
+        p->out_userdata = userdata;
+        r = p->desc->action(p->state, action, args);
+        p->out = NULL;
+        p->out_userdata = NULL;
+        return r;
+}
+
+const struct mamori_action *plugin_actions(const Plugin *p) {
+        return PLUGIN_HAS(p->desc, actions) && PLUGIN_HAS(p->desc, action) ? p->desc->actions : NULL;
 }
 
 const char *plugin_name(const Plugin *p) {

@@ -26,8 +26,13 @@ typedef struct PluginHostCallbacks {
         int (*emit_event)(void *userdata, Plugin *p, const char *kind, const char *subject,
                           const char *text);
         int (*request_evaluation)(void *userdata, Plugin *p, const char *check);
+        /* *ret is malloc'ed; the host keeps it for the plugin until its next get. */
+        int (*state_get)(void *userdata, Plugin *p, const char *key, void **ret, size_t *ret_size);
+        int (*state_put)(void *userdata, Plugin *p, const char *key, const void *data, size_t size);
         void *userdata;
 } PluginHostCallbacks;
+
+typedef int (*PluginOutputFn)(void *userdata, const char *line);
 
 int plugin_host_new(sd_event *loop, int root_fd, const char *root,
                     const PluginHostCallbacks *cb, PluginHost **ret);
@@ -48,6 +53,16 @@ int plugin_host_validate(void *host, const struct mamori_rule *r, size_t *reterr
                          char *msg, size_t msg_size);
 
 int plugin_evaluate(Plugin *p, const struct mamori_rule *r);
+
+/* The plugin called name and its action called action: -ENOENT (no such
+ * plugin) or -EOPNOTSUPP (no such action). */
+int plugin_host_find_action(PluginHost *h, const char *name, const char *action, Plugin **ret_plugin,
+                            const struct mamori_action **ret_action);
+/* Runs it; every output line goes to out. */
+int plugin_run_action(Plugin *p, const char *action, const char *const *args, PluginOutputFn out,
+                      void *userdata);
+/* The plugin's actions, NULL-terminated by name, or NULL. */
+const struct mamori_action *plugin_actions(const Plugin *p);
 int plugin_watch(Plugin *p, const struct mamori_rule *const *rules, size_t n);
 const char *plugin_name(const Plugin *p);
 

@@ -164,6 +164,10 @@ const char *policy_error_format(const PolicyError *e, char *buf, size_t size) {
                 snprintf(buf, size, "%s: %s", e->file, e->message);
         else
                 snprintf(buf, size, "%s", e->message);
+        /* A file name may hold a line break too: keep the error one line. */
+        for (char *c = buf; *c; c++)
+                if ((unsigned char) *c < 0x20 || *c == 0x7f)
+                        *c = '?';
         return buf;
 }
 

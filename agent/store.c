@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -43,6 +44,14 @@ static const char *const store_migrations[] = {
         "        evidence TEXT,"                 /* entries joined by '\n'; NULL: none */
         "        since_usec INTEGER NOT NULL,"
         "        evaluated_usec INTEGER NOT NULL);",
+        /* 1 → 2: plugins' own persistent state (approved package sets,
+         * baselines), written only through the host. */
+        "CREATE TABLE plugin_state ("
+        "        plugin TEXT NOT NULL,"
+        "        key TEXT NOT NULL,"
+        "        value BLOB NOT NULL,"
+        "        updated_usec INTEGER NOT NULL,"
+        "        PRIMARY KEY (plugin, key));",
 };
 
 #define STORE_SCHEMA_VERSION ((int) ELEMENTSOF(store_migrations))
@@ -1097,4 +1106,82 @@ int store_prune_findings(Store *s, char *const *keep) {
         }
 
         return store_commit(&tx);
+}
+
+int store_state_put(Store *s, const char *plugin, const char *key, const void *data, size_t size,
+                    uint64_t now_usec) {
+        _cleanup_transaction_ Store *tx = NULL;
+        sqlite3_stmt *st = NULL;
+        int r, rc;
+
+        if (!s || !plugin || !key || (!data && size > 0) || size > INT_MAX)
+                return -EINVAL;
+        r = store_begin(s, true, &tx);
+        if (r < 0)
+                return r;
+        rc = sqlite3_prepare_v2(s->db,
+                                "INSERT OR REPLACE INTO plugin_state (plugin, key, value, updated_usec) "
+                                "VALUES (?, ?, ?, ?)", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return store_error(s, rc);
+        r = bind_text(s, st, 1, plugin);
+        if (r >= 0)
+                r = bind_text(s, st, 2, key);
+        if (r >= 0) {
+                rc = sqlite3_bind_blob(st, 3, size ? data : "", (int) size, SQLITE_STATIC);
+                r = rc == SQLITE_OK ? 0 : store_error(s, rc);
+        }
+        if (r >= 0)
+                r = bind_u64(s, st, 4, now_usec);
+        if (r >= 0) {
+                rc = sqlite3_step(st);
+                r = rc == SQLITE_DONE ? 0 : store_error(s, rc);
+        }
+        sqlite3_finalize(st);
+        if (r < 0)
+                return r;
+        return store_commit(&tx);
+}
+
+int store_state_get(Store *s, const char *plugin, const char *key, void **ret, size_t *ret_size) {
+        sqlite3_stmt *st = NULL;
+        const void *blob;
+        void *copy;
+        int r, rc, n;
+
+        if (!s || !plugin || !key || !ret || !ret_size)
+                return -EINVAL;
+        rc = sqlite3_prepare_v2(s->db, "SELECT value FROM plugin_state WHERE plugin = ? AND key = ?",
+                                -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return store_error(s, rc);
+        r = bind_text(s, st, 1, plugin);
+        if (r >= 0)
+                r = bind_text(s, st, 2, key);
+        if (r >= 0) {
+                rc = sqlite3_step(st);
+                if (rc == SQLITE_DONE)
+                        r = -ENOENT;
+                else if (rc != SQLITE_ROW)
+                        r = store_error(s, rc);
+        }
+        if (r < 0) {
+                sqlite3_finalize(st);
+                return r;
+        }
+        blob = sqlite3_column_blob(st, 0);
+        n = sqlite3_column_bytes(st, 0);
+        /* One spare NUL so that text state can be used as a string. */
+        copy = malloc((size_t) n + 1);
+        if (!copy) {
+                sqlite3_finalize(st);
+                return -ENOMEM;
+        }
+        if (n > 0)
+                memcpy(copy, blob, (size_t) n);
+        ((char *) copy)[n] = '\0';
+        sqlite3_finalize(st);
+        *ret = copy;
+        *ret_size = (size_t) n;
+        return 0;
 }

@@ -74,6 +74,12 @@ void store_finding_clear(StoreFinding *f);
 /* Forget findings of rules not in keep (NULL-terminated ids). */
 int store_prune_findings(Store *s, char *const *keep);
 
+/* A plugin's own persistent value under (plugin, key), replaced whole on
+ * each put. get returns a malloc'ed copy with a NUL after it, or -ENOENT. */
+int store_state_put(Store *s, const char *plugin, const char *key, const void *data, size_t size,
+                    uint64_t now_usec);
+int store_state_get(Store *s, const char *plugin, const char *key, void **ret, size_t *ret_size);
+
 static inline void store_closep(Store **s) {
         store_close(*s);
 }

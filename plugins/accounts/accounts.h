@@ -328,12 +328,33 @@ const char *subject_user(const char *name, char *buf, size_t size);
 /* "; skipped 2 malformed lines in /etc/shadow (first: line 7)" or "". */
 const char *malformed_note(const ParseStats *s, const char *path, char *buf, size_t size);
 
-/* Reads and parses one file under the root; on failure emits the ERROR
- * finding and returns 0 with *ret NULL (the check stops there), or a
- * negative errno when even that failed. */
-int load_passwd(Eval *e, PasswdFile **ret);
-int load_shadow(Eval *e, bool missing_ok, ShadowFile **ret);
-int load_group(Eval *e, GroupFile **ret);
+/* Read and parse one file under the root. A negative errno is either a
+ * read error (the check reports ERROR with it) or -ENOMEM. */
+int load_passwd(const Accounts *a, PasswdFile **ret);
+int load_shadow(const Accounts *a, ShadowFile **ret);
+int load_group(const Accounts *a, GroupFile **ret);
+int load_logindefs(const Accounts *a, LoginDefs **ret);
+int load_pam(const Accounts *a, const char *path, PamFile **ret);
+int load_conf(const Accounts *a, const char *path, ConfFile **ret);
+
+static inline void passwd_file_freep(PasswdFile **f) {
+        passwd_file_free(*f);
+}
+static inline void shadow_file_freep(ShadowFile **f) {
+        shadow_file_free(*f);
+}
+static inline void group_file_freep(GroupFile **f) {
+        group_file_free(*f);
+}
+static inline void logindefs_freep(LoginDefs **d) {
+        logindefs_free(*d);
+}
+static inline void pamconf_freep(PamFile **f) {
+        pamconf_free(*f);
+}
+static inline void conf_file_freep(ConfFile **f) {
+        conf_file_free(*f);
+}
 
 /* check-users.c */
 int check_empty_passwords(Eval *e, const AccountsParams *p);

@@ -71,6 +71,29 @@ out=$("$MAMORICTL" --bus "$BUS" events --verify); rc=$?
 assert_eq "deleted row: exit 1" 1 "$rc"
 assert_contains "deleted row is found" "broken at event" "$out"
 
+# Plugin actions: open ones for anyone, privileged ones for root only, and
+# plugin state that survives a restart.
+assert_contains "actions are listed" "mamorictl fixed remember VALUE" "$("$MAMORICTL" --bus "$BUS" actions)"
+assert_eq "an open action with its own --options" "a --read-only" \
+        "$("$MAMORICTL" --bus "$BUS" fixed echo a --read-only | tr '\n' ' ' | sed 's/ $//')"
+out=$("$MAMORICTL" --bus "$BUS" fixed fail 2>&1); rc=$?
+assert_eq "a failing action exits 4" 4 "$rc"
+assert_contains "with the plugin's reason" "asked to fail" "$out"
+out=$("$MAMORICTL" --bus "$BUS" nosuch thing 2>&1); rc=$?
+assert_contains "unknown plugin is named" 'No plugin "nosuch"' "$out"
+chmod 0755 "$TMP"
+out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$MAMORICTL" --bus "$BUS" fixed remember x 2>&1); rc=$?
+assert_eq "a privileged action by an unprivileged user exits 4" 4 "$rc"
+assert_contains "and says who may" "administrator" "$out"
+assert_eq "an unprivileged user may read" 66 \
+        "$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$MAMORICTL" --bus "$BUS" --json score | jq -r .score)"
+out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$MAMORICTL" --bus "$BUS" reload 2>&1); rc=$?
+assert_eq "reload by an unprivileged user exits 4" 4 "$rc"
+"$MAMORICTL" --bus "$BUS" fixed remember 藤沢 >/dev/null
+kill -TERM "$agent"; wait "$agent"
+start_agent
+assert_eq "plugin state survives a restart" 藤沢 "$("$MAMORICTL" --bus "$BUS" fixed recall)"
+
 kill -TERM "$agent"; wait "$agent"
 out=$("$MAMORICTL" --bus "$BUS" findings 2>&1); rc=$?
 assert_eq "after SIGTERM: not running" 3 "$rc"

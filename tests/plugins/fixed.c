@@ -80,6 +80,49 @@ static int fixed_evaluate(void *state, const struct mamori_rule *r) {
         return 0;
 }
 
+/* Actions, for the host's action and state plumbing:
+ *   echo ARG...      (anyone)      prints each argument
+ *   remember VALUE   (admin)       keeps VALUE in the agent's database
+ *   recall           (anyone)      prints what was remembered
+ *   fail             (anyone)      fails with a reason */
+static const struct mamori_action actions[] = {
+        { "echo", 0, "ARG...", "print the arguments" },
+        { "remember", 1, "VALUE", "keep VALUE across restarts" },
+        { "recall", 0, "", "print the remembered value" },
+        { "fail", 0, "", "fail with a reason" },
+        { NULL, 0, NULL, NULL },
+};
+
+static int fixed_action(void *state, const char *name, const char *const *args) {
+        Fixed *f = state;
+        const void *data;
+        size_t size;
+        int r;
+
+        if (strcmp(name, "echo") == 0) {
+                for (size_t i = 0; args[i]; i++)
+                        f->api->action_output(f->host, args[i]);
+                return 0;
+        }
+        if (strcmp(name, "remember") == 0) {
+                if (!args[0] || args[1]) {
+                        f->api->action_output(f->host, "remember takes exactly one VALUE");
+                        return -EINVAL;
+                }
+                return f->api->state_put(f->host, "value", args[0], strlen(args[0]));
+        }
+        if (strcmp(name, "recall") == 0) {
+                r = f->api->state_get(f->host, "value", &data, &size);
+                if (r < 0) {
+                        f->api->action_output(f->host, "nothing remembered yet");
+                        return r;
+                }
+                return f->api->action_output(f->host, data);
+        }
+        f->api->action_output(f->host, "asked to fail");
+        return -EIO;
+}
+
 static void *fixed_free(void *state) {
         free(state);
         return NULL;
@@ -94,4 +137,6 @@ MAMORI_PLUGIN_EXPORT const struct mamori_plugin mamori_plugin = {
         .validate = fixed_validate,
         .evaluate = fixed_evaluate,
         .free = fixed_free,
+        .actions = actions,
+        .action = fixed_action,
 };

@@ -108,6 +108,10 @@ static void test_error_format(void **state) {
         e.file[0] = '\0';
         assert_string_equal(policy_error_format(&e, buf, sizeof buf), "bad thing");
 
+        /* One line, whatever the file name holds. */
+        e = (PolicyError) { .file = "a\nb.yaml", .line = 1, .column = 2, .message = "x\ty" };
+        assert_string_equal(policy_error_format(&e, buf, sizeof buf), "a?b.yaml:1:2: x?y");
+
         /* Truncates, never overflows. */
         e = (PolicyError) { .file = "f", .line = 1, .column = 2, .message = "abcdef" };
         assert_string_equal(policy_error_format(&e, buf, 8), "f:1:2: ");

@@ -147,10 +147,10 @@ static void test_open_creates_schema(void **state) {
         assert_int_equal(stat(path, &st), 0);
         assert_int_equal(st.st_mode & 07777, 0600);
 
-        assert_int_equal(query_int(f, "PRAGMA user_version"), 1);
+        assert_int_equal(query_int(f, "PRAGMA user_version"), 2);
         assert_int_equal(query_int(f, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
-                                      "AND name IN ('events', 'chain_head', 'findings')"),
-                         3);
+                                      "AND name IN ('events', 'chain_head', 'findings', 'plugin_state')"),
+                         4);
         assert_int_equal(query_int(f, "SELECT count(*) FROM pragma_journal_mode "
                                       "WHERE journal_mode = 'wal'"),
                          1);
@@ -592,7 +592,7 @@ static void test_reopen(void **state) {
         assert_string_equal(e.prev_hash, head);
         store_event_clear(&e);
         assert_int_equal(store_verify_events(f->s, NULL, NULL), 0);
-        assert_int_equal(query_int(f, "PRAGMA user_version"), 1);
+        assert_int_equal(query_int(f, "PRAGMA user_version"), 2);
 }
 
 static void test_two_connections(void **state) {
@@ -807,6 +807,30 @@ static void test_append_rate(void **state) {
                       n, elapsed / USEC_PER_MSEC, n * 1e6 / (double) elapsed, f->dir);
 }
 
+static void test_plugin_state(void **state) {
+        Fixture *f = *state;
+        void *v = NULL;
+        size_t n = 0;
+
+        assert_int_equal(store_state_get(f->s, "software", "approved", &v, &n), -ENOENT);
+        assert_int_equal(store_state_put(f->s, "software", "approved", "a\0b", 3, 10), 0);
+        assert_int_equal(store_state_get(f->s, "software", "approved", &v, &n), 0);
+        assert_int_equal(n, 3);
+        assert_memory_equal(v, "a\0b", 4); /* and the spare NUL */
+        free(v);
+        /* replaced whole; other plugins' keys are separate */
+        assert_int_equal(store_state_put(f->s, "software", "approved", "xy", 2, 11), 0);
+        assert_int_equal(store_state_put(f->s, "integrity", "approved", "", 0, 11), 0);
+        assert_int_equal(store_state_get(f->s, "software", "approved", &v, &n), 0);
+        assert_int_equal(n, 2);
+        assert_string_equal(v, "xy");
+        free(v);
+        assert_int_equal(store_state_get(f->s, "integrity", "approved", &v, &n), 0);
+        assert_int_equal(n, 0);
+        free(v);
+        assert_int_equal(store_state_put(f->s, NULL, "k", "", 0, 1), -EINVAL);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_open_creates_schema, setup_open, teardown),
@@ -830,6 +854,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_findings, setup_open, teardown),
                 cmocka_unit_test_setup_teardown(test_prune, setup_open, teardown),
                 cmocka_unit_test_setup_teardown(test_reopen, setup_open, teardown),
+                cmocka_unit_test_setup_teardown(test_plugin_state, setup_open, teardown),
                 cmocka_unit_test_setup_teardown(test_two_connections, setup_open, teardown),
                 cmocka_unit_test_setup_teardown(test_open_garbage, setup_dir, teardown),
                 cmocka_unit_test_setup_teardown(test_open_newer_schema, setup_dir, teardown),

@@ -36,6 +36,8 @@ CORE_SRCS := $(filter-out $(AGENT_MAINS),$(wildcard agent/*.c))
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 PLUGIN_NAMES := $(patsubst plugins/%/,%,$(wildcard plugins/*/))
 PLUGIN_SOS := $(PLUGIN_NAMES:%=$(BUILD)/plugins/%.so)
+TEST_HELPER_SRCS := $(wildcard tests/helpers/*.c)
+TEST_HELPERS := $(TEST_HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 TEST_PLUGIN_SRCS := $(wildcard tests/plugins/*.c)
 TEST_PLUGIN_SOS := $(TEST_PLUGIN_SRCS:tests/plugins/%.c=$(BUILD)/tests/plugins/%.so) \
                    $(BUILD)/tests/plugins/wrong-abi.so
@@ -45,8 +47,9 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
 FUZZ_NAMES := $(FUZZ_SRCS:tests/fuzz/%.c=%)
 BINS := $(BUILD)/mamorid $(BUILD)/mamorictl
 
-# Plugin sources except tests; a plugin's objects also go into unit tests
-# and fuzz targets whose name starts with the plugin's name.
+# A plugin's objects go into the unit tests and fuzz targets whose name
+# starts with the plugin's name, with tests/unit/fake-host.c standing in for
+# mamorid.
 plugin_srcs = $(wildcard plugins/$(1)/*.c)
 plugin_objs = $(patsubst %.c,$(BUILD)/%.o,$(call plugin_srcs,$(1)))
 # Core modules a unit test links: TEST_MODS_<name> when set (so that one
@@ -61,7 +64,8 @@ fuzz_name = $(patsubst fuzz-%,%,$(1))
 test_core = $(if $(TEST_MODS_$(1)),$(patsubst %,$(BUILD)/agent/%.o,$(TEST_MODS_$(1))),$(BUILD)/libmamori-core.a)
 test_plugin = $(firstword $(subst -, ,$(1)))
 test_deps = $(if $(filter $(call test_plugin,$(1)),$(PLUGIN_NAMES)),\
-        $(call plugin_objs,$(call test_plugin,$(1))) $(if $(TEST_MODS_$(1)),$(call test_core,$(1))),\
+        $(call plugin_objs,$(call test_plugin,$(1))) $(BUILD)/tests/unit/fake-host.o \
+        $(if $(TEST_MODS_$(1)),$(call test_core,$(1))),\
         $(call test_core,$(1)))
 
 .PHONY: all deps deps-test check check-all check-unit check-integration check-fuzz-corpus \
@@ -103,6 +107,10 @@ $(BUILD)/tests/plugins/wrong-abi.so: tests/plugins/flood.c agent/mamori-plugin.h
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -DTEST_PLUGIN_ABI=99 -DTEST_PLUGIN_NAME='"wrong-abi"' \
 		-shared -o $@ $< $(LIBS)
 
+# Programs the integration tests run beside the agent (a fake polkitd).
+$(BUILD)/tests/helpers/%: $(BUILD)/tests/helpers/%.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $$(call test_deps,$$(call unit_name,$$*))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 
@@ -120,7 +128,7 @@ check: deps-test
 	@$(MAKE) --no-print-directory check-unit check-fuzz-corpus check-integration
 
 .PHONY: check-build
-check-build: all $(UNIT_BINS) $(TEST_PLUGIN_SOS) $(FUZZ_NAMES:%=$(BUILD)/fuzz-corpus/%)
+check-build: all $(UNIT_BINS) $(TEST_PLUGIN_SOS) $(TEST_HELPERS) $(FUZZ_NAMES:%=$(BUILD)/fuzz-corpus/%)
 
 check-unit: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do \
@@ -128,7 +136,7 @@ check-unit: $(UNIT_BINS)
 		MAMORI_TEST_SRCDIR=$(CURDIR) MAMORI_BUILD=$(CURDIR)/$(BUILD) $$t || fail=1; \
 	done; exit $$fail
 
-check-integration: all $(TEST_PLUGIN_SOS)
+check-integration: all $(TEST_PLUGIN_SOS) $(TEST_HELPERS)
 	@MAMORI_BUILD=$(CURDIR)/$(BUILD) SANITIZE=$(SANITIZE) tests/integration/run-all.sh
 
 # Fuzz targets built with a plain main() and run over their seed corpus,

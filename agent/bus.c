@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "bus.h"
+#include "bus_polkit.h"
 #include "log.h"
 #include "score.h"
 #include "util.h"
@@ -166,36 +167,20 @@ static int method_verify_events(sd_bus_message *msg, void *userdata, sd_bus_erro
         return sd_bus_reply_method_return(msg, "bts", r == 0, seq, strempty(reason));
 }
 
-/* Until the polkit actions exist, a change needs root. */
-static int check_privileged(sd_bus_message *msg, sd_bus_error *error) {
-        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
-        uid_t euid;
-        int r;
-
-        r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID, &creds);
-        if (r >= 0)
-                r = sd_bus_creds_get_euid(creds, &euid);
-        if (r < 0)
-                return sd_bus_error_set_errnof(error, r, "Cannot tell who is asking: %m");
-        if (euid != 0)
-                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                        "Only the administrator (root) may change mamori's state.");
-        return 0;
-}
-
-static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+static int do_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_free_ char *why = NULL;
         int r;
 
-        r = check_privileged(msg, error);
-        if (r < 0)
-                return r;
         r = manager_reload(userdata, &why);
         if (r < 0)
                 return sd_bus_error_setf(error, BUS_ERROR_POLICY_REJECTED,
                                          "New policy rejected, the last good one stays in force: %s",
                                          why ? why : strerror(-r));
         return sd_bus_reply_method_return(msg, "");
+}
+
+static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return bus_polkit_check_async(msg, POLKIT_ACTION_RELOAD, do_reload, userdata, error);
 }
 
 typedef struct Lines {
@@ -211,35 +196,45 @@ static int collect_line(void *userdata, const char *line) {
         return strv_consume(&lines->l, &lines->n, text_sanitize(line, 4096));
 }
 
-static int method_plugin_action(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+/* Reads PluginAction's arguments and finds the action; used before and
+ * after the polkit question, so it reads from the start each time. */
+static int action_lookup(Manager *m, sd_bus_message *msg, const char **ret_plugin,
+                         const char **ret_action, char ***ret_args, Plugin **ret_p,
+                         const struct mamori_action **ret_a, sd_bus_error *error) {
+        int r;
+
+        r = sd_bus_message_rewind(msg, true);
+        if (r >= 0)
+                r = sd_bus_message_read(msg, "ss", ret_plugin, ret_action);
+        if (r >= 0)
+                r = sd_bus_message_read_strv(msg, ret_args);
+        if (r < 0)
+                return r;
+        r = plugin_host_find_action(m->host, *ret_plugin, *ret_action, ret_p, ret_a);
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "No plugin \"%s\" is loaded.", *ret_plugin);
+        if (r < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Plugin %s has no action \"%s\".", *ret_plugin, *ret_action);
+        return 0;
+}
+
+static int do_plugin_action(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_strv_free_ char **args = NULL;
-        _cleanup_(strv_freep) char **out = NULL;
+        _cleanup_strv_free_ char **args = NULL, **out = NULL;
         const struct mamori_action *a;
-        Manager *m = userdata;
         const char *plugin, *action;
         Lines lines = {};
         Plugin *p;
         int r;
 
-        r = sd_bus_message_read(msg, "ss", &plugin, &action);
-        if (r >= 0)
-                r = sd_bus_message_read_strv(msg, &args);
+        r = action_lookup(userdata, msg, &plugin, &action, &args, &p, &a, error);
         if (r < 0)
                 return r;
-        r = plugin_host_find_action(m->host, plugin, action, &p, &a);
-        if (r == -ENOENT)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "No plugin \"%s\" is loaded.", plugin);
-        if (r < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Plugin %s has no action \"%s\".", plugin, action);
-        if (a->privileged) {
-                r = check_privileged(msg, error);
-                if (r < 0)
-                        return r;
-                log_notice("%s %s requested by the administrator.", plugin, action);
-        }
+        if (a->privileged)
+                log_notice("%s %s requested by %s.", plugin, action,
+                           strempty(sd_bus_message_get_sender(msg)));
         r = plugin_run_action(p, action, (const char *const *) args, collect_line, &lines);
         out = lines.l;
         if (r < 0)
@@ -252,6 +247,27 @@ static int method_plugin_action(sd_bus_message *msg, void *userdata, sd_bus_erro
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_plugin_action(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_strv_free_ char **args = NULL;
+        _cleanup_free_ char *action_id = NULL;
+        const struct mamori_action *a;
+        const char *plugin, *action;
+        Plugin *p;
+        int r;
+
+        r = action_lookup(userdata, msg, &plugin, &action, &args, &p, &a, error);
+        if (r < 0)
+                return r;
+        if (!a->privileged)
+                return do_plugin_action(msg, userdata, error);
+        /* Each plugin action is a polkit action of its own, so that an
+         * administrator can allow "register media" without "accept a
+         * baseline"; packaging/polkit lists them. */
+        if (asprintf(&action_id, "org.mamori.%s.%s", plugin, action) < 0)
+                return -ENOMEM;
+        return bus_polkit_check_async(msg, action_id, do_plugin_action, userdata, error);
 }
 
 static int method_list_actions(sd_bus_message *msg, void *userdata, sd_bus_error *error) {

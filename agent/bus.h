@@ -11,6 +11,10 @@
 #define BUS_ERROR_POLICY_REJECTED "org.mamori.Agent1.Error.PolicyRejected"
 #define BUS_ERROR_ACTION_FAILED "org.mamori.Agent1.Error.ActionFailed"
 
+/* polkit actions (packaging/polkit/org.mamori.policy). A plugin's
+ * privileged action NAME is "org.mamori.<plugin>.<NAME>". */
+#define POLKIT_ACTION_RELOAD "org.mamori.reload"
+
 int bus_setup(Manager *m);
 void bus_emit_event(Manager *m, const StoreEvent *e);
 void bus_emit_score_changed(Manager *m);

@@ -20,8 +20,8 @@
 /* A host name is at most 64 bytes; a terminal name is free text
  * ("南館-07") that ends up in reports, so allow more but not without bound. */
 #define TERMINAL_MAX 255U
-/* DefaultInterval= bounds: below a second the agent would do nothing but
- * evaluate; past a year a timer relative to now risks overflowing. */
+/* DefaultInterval= bounds: below a second the agent would do little but
+ * evaluate rules, and more than a year is a typo rather than a schedule. */
 #define INTERVAL_MIN_USEC USEC_PER_SEC
 #define INTERVAL_MAX_USEC (UINT64_C(365) * 86400 * USEC_PER_SEC)
 
@@ -814,26 +814,31 @@ int config_parse_buffer(Config *c, const char *name, const char *buf, size_t siz
         return 0;
 }
 
+/* Besides config_parse_buffer()'s errors: -ENOENT (unless missing_ok),
+ * -EISDIR or -EBADFD for something that is not a file, -EPERM for a file
+ * that someone other than root or the caller could have written. */
 int config_load(Config *c, const char *path, bool missing_ok, ConfigError *reterr) {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
         size_t size = 0;
         struct stat st;
+        int r;
 
         /* O_NONBLOCK: a FIFO in place of the file must not hang the agent. */
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0) {
-                if (errno == ENOENT && missing_ok)
+                r = -errno;
+                if (r == -ENOENT && missing_ok)
                         return 0;
-                if (errno == ENOENT)
-                        return config_error(reterr, path, 0, -ENOENT,
+                if (r == -ENOENT)
+                        return config_error(reterr, path, 0, r,
                                             "file does not exist; create it (see mamori.conf(5)) or give another path");
-                return config_error(reterr, path, 0, -errno, "cannot open the file: %s",
-                                    strerror(errno));
+                return config_error(reterr, path, 0, r, "cannot open the file: %s", strerror(-r));
         }
-        if (fstat(fd, &st) < 0)
-                return config_error(reterr, path, 0, -errno, "cannot stat the file: %s",
-                                    strerror(errno));
+        if (fstat(fd, &st) < 0) {
+                r = -errno;
+                return config_error(reterr, path, 0, r, "cannot stat the file: %s", strerror(-r));
+        }
         if (S_ISDIR(st.st_mode))
                 return config_error(reterr, path, 0, -EISDIR,
                                     "is a directory; give the path of the configuration file itself");
@@ -841,12 +846,16 @@ int config_load(Config *c, const char *path, bool missing_ok, ConfigError *reter
                 return config_error(reterr, path, 0, -EBADFD,
                                     "is not a regular file; give the path of the configuration file itself");
         /* The file decides where root writes (ReportFile=) and what it
-         * loads (PluginDirectory=): whoever can change it can act as root. */
+         * loads (PluginDirectory=): whoever can change it can act as root.
+         * A group-writable file is fine when the group is root's or the
+         * caller's own (a test run under umask 002); mamorid runs as root,
+         * so for it only root may write the file. */
         if (st.st_uid != 0 && st.st_uid != geteuid())
                 return config_error(reterr, path, 0, -EPERM,
                                     "is owned by uid %u, not root; run chown root: on it",
                                     (unsigned) st.st_uid);
-        if (st.st_mode & (S_IWGRP | S_IWOTH))
+        if ((st.st_mode & S_IWOTH) ||
+            ((st.st_mode & S_IWGRP) && st.st_gid != 0 && st.st_gid != getegid()))
                 return config_error(reterr, path, 0, -EPERM,
                                     "is writable by group or others (mode %04o); run chmod go-w on it",
                                     (unsigned) (st.st_mode & 07777));
@@ -863,10 +872,11 @@ int config_load(Config *c, const char *path, bool missing_ok, ConfigError *reter
                 ssize_t k = read(fd, buf + size, CONFIG_FILE_MAX + 1 - size);
 
                 if (k < 0) {
-                        if (errno == EINTR)
+                        r = -errno;
+                        if (r == -EINTR)
                                 continue;
-                        return config_error(reterr, path, 0, -errno, "cannot read the file: %s",
-                                            strerror(errno));
+                        return config_error(reterr, path, 0, r, "cannot read the file: %s",
+                                            strerror(-r));
                 }
                 if (k == 0)
                         break;

@@ -394,4 +394,6 @@ MAMORI_PLUGIN_EXPORT const struct mamori_plugin mamori_plugin = {
         .evaluate = accounts_evaluate,
         .watch = NULL,
         .free = accounts_free,
+        .actions = NULL,        /* report only: nothing to ask of it */
+        .action = NULL,
 };

@@ -81,7 +81,7 @@ static void put_attribute(FILE *f, const char *name, UsbSetOp op, const void *v,
         for (size_t i = 0; i < n; i++) {
                 if (i > 0)
                         fputc(' ', f);
-                put((const char *) v + i * elem_size, f == NULL ? NULL : f);
+                put(f, (const char *) v + i * elem_size);
         }
         if (set_form)
                 fputs(" }", f);

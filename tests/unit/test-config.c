@@ -699,13 +699,25 @@ static void test_load_refused(void **state) {
         assert_int_equal(config_load(&c, writable, false, &e), -EPERM);
         assert_string_equal(e.message,
                             "is writable by group or others (mode 0666); run chmod go-w on it");
-        assert_int_equal(chmod(writable, 0620), 0);
+        assert_int_equal(chmod(writable, 0602), 0);
         assert_int_equal(config_load(&c, writable, false, &e), -EPERM);
+        assert_string_equal(e.message,
+                            "is writable by group or others (mode 0602); run chmod go-w on it");
+        /* Group-writable with the caller's own group (umask 002): fine. */
+        assert_int_equal(chmod(writable, 0620), 0);
+        assert_int_equal(config_load(&c, writable, false, &e), 0);
         assert_int_equal(chmod(writable, 0640), 0);
         assert_int_equal(config_load(&c, writable, false, &e), 0);
 
-        /* A file another user owns; only root can make one. */
+        /* Another group, another owner: only root can make such files. */
         if (geteuid() == 0) {
+                assert_int_equal(chown(writable, 0, 65534), 0);
+                assert_int_equal(config_load(&c, writable, false, &e), 0);
+                assert_int_equal(chmod(writable, 0660), 0);
+                assert_int_equal(config_load(&c, writable, false, &e), -EPERM);
+                assert_string_equal(e.message,
+                                    "is writable by group or others (mode 0660); run chmod go-w on it");
+                assert_int_equal(chmod(writable, 0644), 0);
                 assert_int_equal(chown(writable, 65534, 65534), 0);
                 assert_int_equal(config_load(&c, writable, false, &e), -EPERM);
                 assert_string_equal(e.message, "is owned by uid 65534, not root; run chown root: on it");

@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* The screenlock plugin: the desktop's idle lock (詳細編 2.2(2)④, 5.4(3),
+ * 6.1(5)②). Private to the plugin: the plugin includes only mamori-plugin.h
+ * from the agent, so the few helpers it needs live here.
+ *
+ * For GNOME-family desktops the settings are what dconf applies: the
+ * profile (dconf-profile.c) names the databases in priority order, each a
+ * GVDB file (gvdb.c) whose values are serialised GVariants (gvariant.c);
+ * dconf-read.c picks the value a key has the way dconf's engine does, locks
+ * included. Those four are pure: buffers in, structs or a negative errno
+ * out, no file system. screenlock-check.c reads the files under the root and
+ * turns the settings into findings; screenlock-plugin.c is the glue. */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mamori-plugin.h"
+
+#ifndef _cleanup_
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#endif
+#define SL_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define SL_ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+
+static inline void sl_freep(void *p) {
+        free(*(void **) p);
+}
+
+static inline void sl_closep(int *fd) {
+        if (*fd >= 0)
+                close(*fd);
+}
+
+#define _cleanup_sl_free_ _cleanup_(sl_freep)
+#define _cleanup_sl_close_ _cleanup_(sl_closep)
+
+/* ---- gvariant.c: serialised GVariant values ------------------------------- */
+
+typedef enum GVariantKind {
+        GVARIANT_BOOLEAN,               /* b */
+        GVARIANT_BYTE,                  /* y */
+        GVARIANT_INT16,                 /* n */
+        GVARIANT_UINT16,                /* q */
+        GVARIANT_INT32,                 /* i */
+        GVARIANT_UINT32,                /* u */
+        GVARIANT_INT64,                 /* x */
+        GVARIANT_UINT64,                /* t */
+        GVARIANT_STRING,                /* s */
+        GVARIANT_UNSUPPORTED,           /* a valid type this reader does not decode */
+} GVariantKind;
+
+/* Type strings longer than this are shown cut ("a{sa{sv}}..."). */
+#define GVARIANT_TYPE_SHOW_MAX 24
+
+typedef struct GVariantValue {
+        GVariantKind kind;
+        char type[GVARIANT_TYPE_SHOW_MAX + 4];  /* the type string, NUL-terminated, maybe cut */
+        bool b;
+        int64_t i;                      /* n, i, x */
+        uint64_t u;                     /* y, q, u, t */
+        const char *str;                /* s: points into the buffer, NUL-terminated there */
+        size_t str_len;
+} GVariantValue;
+
+/* A whole type string is one valid, definite GVariant type: 0 or -EINVAL. */
+int gvariant_type_check(const char *type, size_t len);
+
+/* Decodes one value of the basic type given by type[0..type_len) from
+ * data[0..size) in normal form. Multi-byte numbers are big-endian when
+ * big_endian. -EBADMSG when the data is not that type's normal form (wrong
+ * size, a boolean byte that is not 0 or 1, a string without its NUL or not
+ * UTF-8); -EOPNOTSUPP (and kind UNSUPPORTED, type filled) for a valid type
+ * other than b, y, n, q, i, u, x, t, s; -EINVAL for an invalid type. */
+int gvariant_decode(const char *type, size_t type_len, const uint8_t *data, size_t size,
+                    bool big_endian, GVariantValue *ret);
+
+/* Decodes a serialised "v" (variant): the child's data, a 0 byte, the
+ * child's type string. Returns as gvariant_decode(), except that a missing
+ * separator or an invalid child type is -EBADMSG. */
+int gvariant_decode_variant(const uint8_t *data, size_t size, bool big_endian,
+                            GVariantValue *ret);
+
+/* "true", "300", "'text'" (made safe) or "<type as>" into buf. */
+const char *gvariant_format(const GVariantValue *v, char *buf, size_t size);
+
+/* ---- gvdb.c: GVariant database files ---------------------------------------- */
+
+/* A hash table inside a GVDB file: a view into the caller's buffer, which
+ * must outlive it. Tables nest (".locks" in dconf's databases). */
+typedef struct GvdbTable {
+        const uint8_t *data;            /* the whole file */
+        size_t size;
+        bool big_endian;                /* byte order of the values (per the signature) */
+
+        const uint8_t *bloom;           /* n_bloom_words little-endian uint32 */
+        uint32_t n_bloom_words;
+        unsigned bloom_shift;
+        const uint8_t *buckets;         /* n_buckets little-endian uint32 */
+        uint32_t n_buckets;
+        const uint8_t *items;           /* n_items records of GVDB_ITEM_SIZE bytes */
+        uint32_t n_items;
+} GvdbTable;
+
+#define GVDB_HEADER_SIZE 24U
+#define GVDB_ITEM_SIZE 24U
+/* dconf's databases hold a few thousand keys; a file past this is not one. */
+#define GVDB_FILE_MAX (64U * 1024U * 1024U)
+
+/* Checks the header and the root table, every item of it included.
+ * -EBADMSG with a static reason in *ret_reason when the file is not a GVDB
+ * file or is corrupt or truncated. */
+int gvdb_table_open(const void *data, size_t size, GvdbTable *ret, const char **ret_reason);
+
+/* The nested table stored under key (an 'H' item). 1 found, 0 absent,
+ * -EBADMSG (with a reason) when it is corrupt. */
+int gvdb_table_get_table(const GvdbTable *t, const char *key, GvdbTable *ret,
+                         const char **ret_reason);
+
+/* Whether key names a value ('v' item). 1 or 0. */
+int gvdb_table_has_value(const GvdbTable *t, const char *key);
+
+/* The value stored under key. 1 found (ret filled), 0 absent, -EBADMSG
+ * (with a reason) when the stored variant is corrupt. A valid type this
+ * reader does not decode is found (1) with kind GVARIANT_UNSUPPORTED. */
+int gvdb_table_get_value(const GvdbTable *t, const char *key, GVariantValue *ret,
+                         const char **ret_reason);
+
+/* The number of value ('v') items, for summaries. */
+size_t gvdb_table_count_values(const GvdbTable *t);
+
+/* ---- dconf-profile.c: /etc/dconf/profile/NAME ------------------------------- */
+
+typedef enum DconfSourceType {
+        DCONF_SOURCE_USER,              /* user-db:NAME   ~/.config/dconf/NAME, writable when first */
+        DCONF_SOURCE_SERVICE,           /* service-db:NAME kept by the dconf service, writable when first */
+        DCONF_SOURCE_SYSTEM,            /* system-db:NAME /etc/dconf/db/NAME */
+        DCONF_SOURCE_FILE,              /* file-db:PATH   any GVDB file */
+} DconfSourceType;
+
+typedef struct DconfSource {
+        DconfSourceType type;
+        const char *name;               /* as written after the colon */
+        unsigned line;                  /* 1-based; 0 for the built-in default */
+} DconfSource;
+
+typedef struct DconfProfile {
+        char *data;                     /* the names point into it */
+        DconfSource *sources;
+        size_t n_sources;
+        size_t n_ignored;               /* lines dconf warns about and skips */
+        unsigned first_ignored;
+} DconfProfile;
+
+/* Parses a profile as dconf does: per line, blanks trimmed, '#' starts a
+ * comment, "TYPE:NAME" with a known TYPE and a non-empty NAME is a source,
+ * anything else is ignored (and counted). Never fails on content; -ENOMEM. */
+int dconf_profile_parse(const char *buf, size_t size, DconfProfile **ret);
+/* What dconf uses when no profile file exists: "user-db:user" alone. */
+int dconf_profile_new_default(DconfProfile **ret);
+DconfProfile *dconf_profile_free(DconfProfile *p);
+const char *dconf_source_type_to_string(DconfSourceType t);       /* "system-db" */
+
+static inline void dconf_profile_freep(DconfProfile **p) {
+        dconf_profile_free(*p);
+}
+
+/* ---- dconf-read.c: the value dconf's engine returns ------------------------ */
+
+typedef struct DconfSourceView {
+        const DconfSource *source;
+        const GvdbTable *values;        /* NULL: no database (missing or not read) */
+        const GvdbTable *locks;         /* NULL: no ".locks" table */
+} DconfSourceView;
+
+typedef struct DconfReadResult {
+        int source;                     /* index of the source the value came from, -1: none */
+        int lock_source;                /* index of the source whose lock applied, -1: none */
+        bool writable;                  /* a user's write would take effect */
+        GVariantValue value;            /* when source >= 0 */
+} DconfReadResult;
+
+/* Reads key the way dconf_engine_read() does with no pending writes: a lock
+ * in any source but the first pins the key to that source and the ones
+ * after it (the last source holding a lock wins); otherwise the first
+ * source holding the key gives the value. Sources are read only when the
+ * first one is writable (user-db or service-db), else from the first on.
+ * -EBADMSG (with a reason and *ret_bad_source) when a stored value is
+ * corrupt. */
+int dconf_read(const DconfSourceView *sources, size_t n_sources, const char *key,
+               DconfReadResult *ret, int *ret_bad_source, const char **ret_reason);
+
+/* ---- users.c: /etc/passwd, just enough of it ----------------------------- */
+
+typedef struct SlUser {
+        const char *name;
+        uint32_t uid;
+        const char *home;
+} SlUser;
+
+typedef struct SlUserList {
+        char *data;
+        SlUser *users;
+        size_t n_users;
+        size_t n_malformed;
+} SlUserList;
+
+/* The accounts with a UID of at least min_uid, in file order; lines that do
+ * not parse are skipped and counted. -ENOMEM only. */
+int sl_users_parse(const char *buf, size_t size, uint32_t min_uid, SlUserList **ret);
+SlUserList *sl_user_list_free(SlUserList *l);
+
+static inline void sl_user_list_freep(SlUserList **l) {
+        sl_user_list_free(*l);
+}
+
+/* ---- root-io.c: reading under api->root_fd ---------------------------------- */
+
+/* path is relative to the root ("etc/dconf/profile/user"). Regular files
+ * only (-EBADFD otherwise), at most max bytes (-EFBIG). The buffer is
+ * NUL-terminated (not counted in *ret_size). ret_st may be NULL. */
+int sl_read_file(int root_fd, const char *path, size_t max, char **ret, size_t *ret_size,
+                 struct stat *ret_st);
+/* "Permission denied"; "not a regular file" for -EBADFD, "larger than ..." for -EFBIG. */
+const char *sl_error_text(int r);
+
+/* An absolute path from a file (a home directory, a file-db path) made
+ * relative to the root: leading slashes dropped. -EINVAL for a relative
+ * path, a ".." component or an empty result. */
+int sl_path_relative(const char *abs, char *buf, size_t size);
+
+/* Text that is safe to show: control characters become '?', at most max
+ * bytes are kept ("..." when cut). out is always NUL-terminated. */
+const char *sl_text_safe(const char *s, size_t max, char *out, size_t out_size);
+
+/* "2024-05-01 09:30:12 UTC" */
+const char *sl_format_time(const struct timespec *ts, char *buf, size_t size);
+
+/* ---- screenlock-check.c: the checks ------------------------------------------ */
+
+typedef struct Screenlock {
+        struct mamori_host *host;
+        const struct mamori_host_api *api;
+        int root_fd;
+} Screenlock;
+
+typedef struct ScreenlockParams {
+        uint64_t max_idle_sec;          /* 1 .. UINT32_MAX */
+        uint64_t max_lock_delay_sec;    /* 0 .. UINT32_MAX */
+} ScreenlockParams;
+
+/* One evaluation of one rule: counts findings so that a machine with
+ * thousands of homes cannot flood the host. */
+typedef struct SlEval {
+        const Screenlock *s;
+        const struct mamori_rule *rule;
+        unsigned n_emitted;
+        unsigned n_suppressed;
+        unsigned n_fail;
+        unsigned n_error;
+} SlEval;
+
+#define SL_MAX_FINDINGS 100U
+#define SL_EVIDENCE_MAX 1024U
+
+int sl_emit(SlEval *e, mamori_status status, const char *subject, const char *fmt, ...)
+        SL_PRINTF(4, 5);
+
+int screenlock_check_policy(SlEval *e, const ScreenlockParams *p);
+
+/* The exported plugin, declared for tests that drive it directly. */
+extern MAMORI_PLUGIN_EXPORT const struct mamori_plugin mamori_plugin;

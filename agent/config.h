@@ -16,7 +16,8 @@ typedef struct Config {
         char *state_dir;                 /* [Agent] StateDirectory= */
         char *report_file;               /* [Agent] ReportFile= ("" disables) */
         char *plugin_dir;                /* [Agent] PluginDirectory= */
-        char **rules_dirs;               /* [Agent] RulesDirectory= (space-separated; repeatable, appends; empty resets) */
+        char **rules_dirs;               /* [Agent] RulesDirectory= (space-separated; repeatable, appends;
+                                          * an empty value leaves an empty, non-NULL list) */
         uint64_t default_interval_usec;  /* [Agent] DefaultInterval= */
         int log_level;                   /* [Agent] LogLevel= (syslog level name or number) */
         char *usb_rules;                 /* [USB] RuleFile= (used by the usb plugin; parsed here so --check-rules sees it) */
@@ -34,10 +35,13 @@ typedef struct ConfigError {
 int config_init(Config *c);
 void config_done(Config *c);
 
-/* Parse one file's contents over c (pure). */
+/* Parse one file's contents over c (pure). On error c is left unchanged. */
 int config_parse_buffer(Config *c, const char *name, const char *buf, size_t size,
                         ConfigError *reterr);
 
 /* Read path (absolute, not under --root: it configures the agent itself)
- * over c. A missing file is fine when missing_ok. */
+ * over c. A missing file is fine when missing_ok. -EPERM for a file that
+ * someone other than root or the caller could write: whoever can edit it
+ * chooses where root writes and which code root loads. On error c is left
+ * unchanged. */
 int config_load(Config *c, const char *path, bool missing_ok, ConfigError *reterr);

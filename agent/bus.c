@@ -361,3 +361,9 @@ void bus_emit_score_changed(Manager *m) {
                 (void) sd_bus_emit_properties_changed(m->bus, BUS_PATH, BUS_INTERFACE, "Score",
                                                       "Status", NULL);
 }
+
+void bus_emit_policy_changed(Manager *m) {
+        if (m->bus)
+                (void) sd_bus_emit_properties_changed(m->bus, BUS_PATH, BUS_INTERFACE, "PolicyId",
+                                                      "PolicyVersion", "Status", NULL);
+}

@@ -18,3 +18,4 @@
 int bus_setup(Manager *m);
 void bus_emit_event(Manager *m, const StoreEvent *e);
 void bus_emit_score_changed(Manager *m);
+void bus_emit_policy_changed(Manager *m);

@@ -19,6 +19,11 @@ enum {
         EXIT_REFUSED = 4,                /* the agent said no */
 };
 
+/* Longer than the agent waits for polkit (two minutes), so that an
+ * administrator typing a password never sees a time-out while the change
+ * still happens behind it. */
+#define CALL_TIMEOUT_USEC (150 * USEC_PER_SEC)
+
 typedef struct Ctl {
         sd_bus *bus;
         const char *address;
@@ -99,7 +104,7 @@ static int call(Ctl *c, const char *method, sd_bus_message **reply, const char *
                 va_end(ap);
         }
         if (r >= 0)
-                r = sd_bus_call(c->bus, m, 25 * USEC_PER_SEC, &e, reply);
+                r = sd_bus_call(c->bus, m, CALL_TIMEOUT_USEC, &e, reply);
         if (r < 0) {
                 r = fail_call(method, &e, r);
                 sd_bus_error_free(&e);
@@ -279,10 +284,14 @@ static int cmd_verify(Ctl *c) {
                 fprintf(stderr, "mamorictl: cannot read the agent's answer: %s\n", strerror(-r));
                 return EXIT_UNREACHABLE;
         }
-        if (c->json)
-                printf("{ \"intact\": %s, \"first_bad_seq\": %" PRIu64 ", \"reason\": \"%s\" }\n",
-                       ok ? "true" : "false", ok ? 0 : seq, ok ? "" : reason);
-        else if (ok)
+        if (c->json) {
+                json_object *o = json_object_new_object();
+                json_object_object_add(o, "intact", json_object_new_boolean(ok));
+                json_object_object_add(o, "first_bad_seq", ok ? NULL : json_object_new_int64((int64_t) seq));
+                json_object_object_add(o, "reason", ok ? NULL : json_object_new_string(reason));
+                print_json(o);
+                json_object_put(o);
+        } else if (ok)
                 printf("event chain intact\n");
         else
                 printf("event chain broken at event %" PRIu64 ": %s\n", seq, reason);
@@ -411,8 +420,8 @@ static int cmd_actions(Ctl *c) {
                         json_object_object_add(o, "summary", json_object_new_string(summary));
                         json_object_array_add(all, o);
                 } else
-                        printf("mamorictl %s %s %s\n    %s%s\n", plugin, action, usage, summary,
-                               privileged ? " (administrator only)" : "");
+                        printf("mamorictl %s %s%s%s\n    %s%s\n", plugin, action, *usage ? " " : "",
+                               usage, summary, privileged ? " (administrator only)" : "");
         }
         if (r < 0) {
                 fprintf(stderr, "mamorictl: cannot read the agent's answer: %s\n", strerror(-r));
@@ -439,7 +448,7 @@ static int run_plugin_action(Ctl *c, const char *plugin, const char *action, cha
         if (r >= 0)
                 r = sd_bus_message_append_strv(m, args);
         if (r >= 0)
-                r = sd_bus_call(c->bus, m, 120 * USEC_PER_SEC, &e, &reply);
+                r = sd_bus_call(c->bus, m, CALL_TIMEOUT_USEC, &e, &reply);
         if (r < 0) {
                 if (sd_bus_error_has_name(&e, BUS_ERROR_ACTION_FAILED) ||
                     sd_bus_error_has_name(&e, SD_BUS_ERROR_INVALID_ARGS)) {
@@ -532,8 +541,12 @@ int main(int argc, char **argv) {
                                 return EXIT_USAGE;
                         break;
                 case ARG_LIMIT:
-                        if (parse_u64("--limit", optarg, &v) < 0 || v > UINT32_MAX)
+                        if (parse_u64("--limit", optarg, &v) < 0)
                                 return EXIT_USAGE;
+                        if (v > UINT32_MAX) {
+                                fprintf(stderr, "mamorictl: --limit is at most %" PRIu32 "\n", UINT32_MAX);
+                                return EXIT_USAGE;
+                        }
                         c.limit = (uint32_t) v;
                         break;
                 case 'h':

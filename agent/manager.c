@@ -609,6 +609,7 @@ int manager_reload(Manager *m, char **ret_error) {
                 (void) manager_emit_event(m, "policy.rejected", "policy", error ? error : strerror(-r));
         } else {
                 log_info("Policy reloaded: %zu rules.", m->n_results);
+                bus_emit_policy_changed(m);
                 (void) manager_emit_event(m, "policy.loaded", "policy", "policy reloaded");
                 (void) manager_evaluate_all(m);
                 schedule_report(m);

@@ -23,7 +23,7 @@ typedef struct Store Store;
 typedef struct StoreEvent {
         uint64_t seq;                            /* 1, 2, 3, ... */
         uint64_t time_usec;                      /* CLOCK_REALTIME */
-        char *kind;                              /* "rule.failed", "usb.blocked", ... */
+        char *kind;                              /* "rule.fail", "usb.blocked", ... */
         char *subject;
         char *text;
         char prev_hash[SHA256_HEX_SIZE];

@@ -124,7 +124,7 @@ int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *re
         size_t size = 0, alloc = 0;
         struct stat st;
 
-        fd = openat(dirfd, path_skip_root(path), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        fd = openat(dirfd, path_skip_root(path), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return -errno;
         if (fstat(fd, &st) < 0)

@@ -275,5 +275,116 @@ int sl_emit(SlEval *e, mamori_status status, const char *subject, const char *fm
 
 int screenlock_check_policy(SlEval *e, const ScreenlockParams *p);
 
+/* ---- screenlock-settings.c: the five GNOME settings ------------------------- */
+
+typedef enum SlKey {
+        KEY_IDLE_DELAY,
+        KEY_LOCK_ENABLED,
+        KEY_LOCK_DELAY,
+        KEY_IDLE_ACTIVATION,
+        KEY_DISABLE_LOCK_SCREEN,
+        _KEY_MAX,
+} SlKey;
+
+typedef struct KeySpec {
+        const char *path;               /* "/org/gnome/desktop/session/idle-delay" */
+        const char *name;               /* "idle-delay" */
+        GVariantKind kind;              /* the schema's type */
+        uint64_t default_u;             /* the schema's default */
+        bool default_b;
+} KeySpec;
+
+extern const KeySpec sl_key_specs[_KEY_MAX];
+
+#define SL_PATH_MAX 4096
+#define SL_NAME_SHOW 64
+#define SL_MAX_SOURCES 64
+
+/* One database file: system-db, file-db, or one user's user-db. */
+typedef struct SlDb {
+        DconfSourceType type;
+        char *name;                     /* system-db/file-db name as the profile wrote it */
+        char display[SL_PATH_MAX];      /* "/etc/dconf/db/local", made safe */
+        int state;                      /* 1 loaded, 0 missing, < 0 unreadable or corrupt */
+        const char *reason;             /* for state < 0: why */
+        char *data;
+        size_t size;
+        struct stat st;
+        GvdbTable values;
+        GvdbTable locks;
+        bool has_locks;
+        bool reported;                  /* its problem was already emitted */
+} SlDb;
+
+/* One evaluation of screenlock.policy. */
+typedef struct SlCtx {
+        SlEval *e;
+        const ScreenlockParams *p;
+        int root_fd;
+
+        DconfProfile *profile;          /* the system's "user" profile */
+        char profile_path[SL_PATH_MAX]; /* "" when dconf falls back to its default */
+
+        SlDb **dbs;                     /* system and file databases, loaded once */
+        size_t n_dbs;
+
+        bool broken;                    /* a database could not be read: no verdict on values */
+        unsigned n_users_checked;
+} SlCtx;
+
+/* A profile's sources with their databases, as dconf_read() takes them. */
+typedef struct SlViews {
+        DconfSourceView v[SL_MAX_SOURCES];
+        const char *display[SL_MAX_SOURCES];    /* file shown in evidence, "" when none */
+        size_t n;
+        bool truncated;
+} SlViews;
+
+typedef struct SlEffective {
+        DconfReadResult read;
+        bool wrong_type;                /* a database held it with another type: default used */
+        uint64_t u;                     /* what GSettings hands GNOME */
+        bool b;
+} SlEffective;
+
+int sl_read_key(const SlViews *views, SlKey key, SlEffective *ret, int *ret_bad_source,
+                const char **ret_reason);
+/* "900 s" or "true" */
+const char *sl_effective_text(const KeySpec *k, const SlEffective *e, char *buf, size_t size);
+/* What breaks the rule's limits, or NULL. */
+const char *sl_effective_violation(SlKey key, const SlEffective *e, const ScreenlockParams *p,
+                                   char *buf, size_t size);
+/* "from system-db:local (/etc/dconf/db/local), locked", or why the
+ * schema default applies. */
+const char *sl_effective_origin(const KeySpec *k, const SlEffective *e, const DconfProfile *prof,
+                                const SlViews *views, char *buf, size_t size);
+
+/* ---- screenlock-sources.c: the profile and its databases -------------------- */
+
+SlDb *sl_db_free(SlDb *db);
+/* Loads rel (relative to the root) into db; the outcome is in db->state.
+ * Fails only with -ENOMEM. */
+int sl_db_load(int root_fd, const char *rel, SlDb *db);
+/* The database a system-db or file-db source names, loaded on first use;
+ * *ret NULL for other sources. */
+int sl_ctx_db(SlCtx *c, const DconfSource *src, SlDb **ret);
+const char *sl_source_label(const DconfSource *s, char *buf, size_t size);   /* "system-db:local" */
+const char *sl_name_safe(const char *s, char *buf, size_t size);
+const char *sl_first_system_db(const DconfProfile *p);
+/* Views of prof's sources; user-db sources take user_dbs[i] (NULL: the
+ * machine's view, no user values). *ret_broken when a database is
+ * unreadable (*ret_bad_db names it). */
+int sl_views_build(SlCtx *c, const DconfProfile *prof, SlDb *const *user_dbs, SlViews *ret,
+                   bool *ret_broken, SlDb **ret_bad_db);
+/* Finds and parses the "user" profile; reports a missing or unusable one. */
+int sl_profile_load(SlCtx *c);
+/* Reports the profile's databases that are missing, unreadable or corrupt. */
+int sl_check_profile_databases(SlCtx *c);
+
+/* ---- screenlock-stale.c / screenlock-users.c ---------------------------------- */
+
+int sl_check_stale(SlCtx *c);
+int sl_check_users(SlCtx *c);
+
 /* The exported plugin, declared for tests that drive it directly. */
 extern MAMORI_PLUGIN_EXPORT const struct mamori_plugin mamori_plugin;

@@ -57,7 +57,6 @@ int sl_users_parse(const char *buf, size_t size, uint32_t min_uid, SlUserList **
                 size_t n_fields = 0;
                 char *p = line;
                 uint32_t uid;
-
                 size_t len = (size_t) ((nl ? nl : l->data + size) - line);
 
                 /* A NUL inside a line: not something useradd writes. */

@@ -206,7 +206,7 @@ static bool parse_escape(Parser *p, char boundary, size_t esc) {
 /* open ... close with escapes; CR and LF cannot appear raw. Soft failure
  * only if the opening character is missing. On success the content is
  * [*ret_begin, *ret_end). */
-static bool parse_bounded(Parser *p, char open, char close, const char *what,
+static bool parse_bounded(Parser *p, char open, char close, const char *what, const char *noun,
                           size_t *ret_begin, size_t *ret_end) {
         size_t start = p->pos;
 
@@ -219,7 +219,7 @@ static bool parse_bounded(Parser *p, char open, char close, const char *what,
                 char c;
 
                 if (p->pos >= p->n)
-                        return fail_hard(p, start, "unterminated %s", what);
+                        return fail_hard(p, start, "unterminated %s", noun);
                 c = p->s[p->pos];
                 if (c == close)
                         break;
@@ -231,7 +231,7 @@ static bool parse_bounded(Parser *p, char open, char close, const char *what,
                         continue;
                 }
                 if (c == '\r' || c == '\n')
-                        return fail_hard(p, p->pos, "line break inside %s", what);
+                        return fail_hard(p, p->pos, "line break inside %s", noun);
                 p->pos++;
         }
         *ret_begin = start + 1;
@@ -274,7 +274,7 @@ static bool parse_string_value(Parser *p, void *ret) {
         size_t start = p->pos, b, e;
         int r;
 
-        if (!parse_bounded(p, '"', '"', "a quoted string", &b, &e))
+        if (!parse_bounded(p, '"', '"', "a quoted string", "quoted string", &b, &e))
                 return false;
         r = unescape(p->s + b, e - b, ret);
         if (r == -ENOMEM)
@@ -407,7 +407,7 @@ static bool parse_condition(Parser *p, void *ret) {
         if (at(p, '(')) {
                 size_t b, e;
 
-                if (!parse_bounded(p, '(', ')', "condition argument", &b, &e))
+                if (!parse_bounded(p, '(', ')', "'('", "condition argument", &b, &e))
                         return false;
         }
         r = usb_condition_parse(ret, p->s + start, p->pos - start, p->depth, msg, sizeof msg);

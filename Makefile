@@ -71,6 +71,8 @@ test_deps = $(if $(filter $(call test_plugin,$(1)),$(PLUGIN_NAMES)),\
 .PHONY: all deps deps-test check check-all check-unit check-integration check-fuzz-corpus \
         fuzz fuzz-run run bench clean
 .DEFAULT_GOAL := all
+# Keep objects made through chained pattern rules.
+.SECONDARY:
 all: $(BINS) $(PLUGIN_SOS)
 
 DEPS_STAMP := build/.deps-build

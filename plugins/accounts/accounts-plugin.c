@@ -214,7 +214,7 @@ static int eval_emit_raw(Eval *e, mamori_status status, const char *subject, con
 }
 
 int eval_emit(Eval *e, mamori_status status, const char *subject, const char *fmt, ...) {
-        char raw[EVIDENCE_MAX], evidence[EVIDENCE_MAX];
+        char raw[EVIDENCE_MAX], evidence[EVIDENCE_MAX], safe_subject[256];
         va_list ap;
         int r;
 
@@ -229,6 +229,9 @@ int eval_emit(Eval *e, mamori_status status, const char *subject, const char *fm
         vsnprintf(raw, sizeof(raw), fmt, ap);
         va_end(ap);
         text_safe(raw, sizeof(raw) - 4, evidence, sizeof(evidence));
+        /* Subjects can carry file names from a .d directory: one line too. */
+        if (subject)
+                subject = text_safe(subject, sizeof(safe_subject) - 4, safe_subject, sizeof(safe_subject));
 
         r = eval_emit_raw(e, status, subject, evidence);
         if (r < 0)

@@ -13,6 +13,8 @@
 /* Every callback gets the FakeHost as its struct mamori_host. */
 #define FH(h) ((FakeHost *) (void *) (h))
 
+static void fake_log(struct mamori_host *h, int prio, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 static void fake_log(struct mamori_host *h, int prio, const char *fmt, ...) {
         va_list ap;
 

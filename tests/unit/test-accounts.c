@@ -786,6 +786,20 @@ static void test_quality_sources(void **state) {
                    "(minlen=14 from /etc/security/pwquality.conf.d/90-later.conf:1) and 4 character classes "
                    "(minclass=4 from /etc/security/pwquality.conf.d/50-site.conf:2)");
 
+        /* Hidden files and files not ending in .conf are not read. */
+        put(f, "etc/security/pwquality.conf.d/.99-editor.conf", "minlen = 6\n");
+        put(f, "etc/security/pwquality.conf.d/99-notes.txt", "minlen = 6\n");
+        assert_int_equal(run(f, "accounts.password-quality", NULL, 0), 0);
+        assert_one(f, MAMORI_PASS, "/etc/pam.d/common-password", NULL);
+
+        /* A file name cannot break the subject or the evidence onto two lines. */
+        put(f, "etc/security/pwquality.conf.d/zz\nevil.conf", "minlen = 8\n");
+        assert_int_equal(run(f, "accounts.password-quality", NULL, 0), 0);
+        assert_one(f, MAMORI_FAIL, "/etc/security/pwquality.conf.d/zz?evil.conf",
+                   "pam_pwquality accepts passwords as short as 8 characters "
+                   "(minlen=8 from /etc/security/pwquality.conf.d/zz?evil.conf:1); the rule asks for at least 12");
+        del(f, "etc/security/pwquality.conf.d/zz\nevil.conf");
+
         /* Options on the PAM line override every file. */
         put(f, "etc/pam.d/common-password",
             "password\trequisite\tpam_pwquality.so retry=3 minlen=9 minclass=1\n"

@@ -81,6 +81,9 @@ vm_start() {
         for _ in $(seq 200); do [ -S "$VM_DIR/cmd.sock" ] && break; sleep 0.05; done
         # One long-lived connection to the guest's command port.
         coproc VMCMD { socat - "UNIX-CONNECT:$VM_DIR/cmd.sock"; }
+        # Coprocess fds are not inherited by subshells; copies on fixed
+        # numbers are, so that $(vm_run ...) works.
+        exec 7>&"${VMCMD[1]}" 8<&"${VMCMD[0]}"
         for _ in $(seq 600); do grep -q "guest ready" "$VM_DIR/console.log" 2>/dev/null && return 0; sleep 0.1; done
         echo "vm: guest did not come up; console:" >&2; tail -20 "$VM_DIR/console.log" >&2
         return 1
@@ -94,8 +97,8 @@ vm_stop() {
 # vm_run CMD: runs CMD in the guest; prints its output; returns its status.
 vm_run() {
         local line rc=255
-        printf '%s\n' "$*" >&"${VMCMD[1]}"
-        while IFS= read -r -t 60 line <&"${VMCMD[0]}"; do
+        printf '%s\n' "$*" >&7
+        while IFS= read -r -t 60 line <&8; do
                 line=${line%$'\r'}
                 case "$line" in
                 __END__\ *) rc=${line#__END__ }; break ;;

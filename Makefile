@@ -68,7 +68,7 @@ test_deps = $(if $(filter $(call test_plugin,$(1)),$(PLUGIN_NAMES)),\
         $(if $(TEST_MODS_$(1)),$(call test_core,$(1))),\
         $(call test_core,$(1)))
 
-.PHONY: all deps deps-test check check-all check-unit check-integration check-fuzz-corpus \
+.PHONY: all deps deps-test check check-all check-unit check-integration check-vm check-fuzz-corpus \
         fuzz fuzz-run run bench clean
 .DEFAULT_GOAL := all
 # Keep objects made through chained pattern rules.
@@ -127,7 +127,8 @@ check-all: deps-test
 
 check: deps-test
 	@$(MAKE) --no-print-directory check-build
-	@$(MAKE) --no-print-directory check-unit check-fuzz-corpus check-integration
+	@$(MAKE) --no-print-directory check-unit check-fuzz-corpus check-integration \
+		$(if $(SANITIZE),,check-vm)
 
 .PHONY: check-build
 check-build: all $(UNIT_BINS) $(TEST_PLUGIN_SOS) $(TEST_HELPERS) $(FUZZ_NAMES:%=$(BUILD)/fuzz-corpus/%)
@@ -140,6 +141,12 @@ check-unit: $(UNIT_BINS)
 
 check-integration: all $(TEST_PLUGIN_SOS) $(TEST_HELPERS)
 	@MAMORI_BUILD=$(CURDIR)/$(BUILD) SANITIZE=$(SANITIZE) tests/integration/run-all.sh
+
+# Real kernels under QEMU: USB hot-plug. Not under the sanitizers: the
+# guest runs the plain build, and the sanitizers run the same code above.
+check-vm: all
+	@packaging/install-deps.sh vm
+	@MAMORI_BUILD=$(CURDIR)/$(BUILD) tests/integration/run-all.sh tests/vm vm
 
 # Fuzz targets built with a plain main() and run over their seed corpus,
 # so that every parser's corpus is replayed by the ordinary test run.
@@ -185,4 +192,4 @@ bench: all
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

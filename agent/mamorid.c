@@ -31,6 +31,7 @@ typedef struct Args {
         const char *config_file;
         const char *bus_address;
         const char *terminal;
+        const char *usb_rules;
         int log_level;
         bool foreground, once, check_rules, no_bus;
 } Args;
@@ -51,6 +52,7 @@ static void help(void) {
                "  --foreground      log to stderr instead of the journal\n"
                "  --once            evaluate every rule once, write the report, exit\n"
                "  --check-rules     validate the configuration and rule files, exit\n"
+               "  --usb-rules FILE  with --check-rules: validate only this USB rule file\n"
                "  --log-level LVL   err, warning, notice, info or debug\n"
                "  --version         print the version\n");
 }
@@ -69,7 +71,7 @@ static int parse_level(const char *s) {
 static int parse_args(int argc, char **argv, Args *a) {
         enum { ARG_ROOT = 0x100, ARG_RULES, ARG_STATE, ARG_PLUGINS, ARG_REPORT, ARG_CONFIG,
                ARG_TERMINAL, ARG_BUS, ARG_NO_BUS, ARG_FOREGROUND, ARG_ONCE, ARG_CHECK_RULES,
-               ARG_LOG_LEVEL, ARG_VERSION };
+               ARG_LOG_LEVEL, ARG_VERSION, ARG_USB_RULES };
         static const struct option options[] = {
                 { "root", required_argument, NULL, ARG_ROOT },
                 { "rules", required_argument, NULL, ARG_RULES },
@@ -83,6 +85,7 @@ static int parse_args(int argc, char **argv, Args *a) {
                 { "foreground", no_argument, NULL, ARG_FOREGROUND },
                 { "once", no_argument, NULL, ARG_ONCE },
                 { "check-rules", no_argument, NULL, ARG_CHECK_RULES },
+                { "usb-rules", required_argument, NULL, ARG_USB_RULES },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "help", no_argument, NULL, 'h' },
@@ -107,6 +110,7 @@ static int parse_args(int argc, char **argv, Args *a) {
                 case ARG_FOREGROUND: a->foreground = true; break;
                 case ARG_ONCE: a->once = true; break;
                 case ARG_CHECK_RULES: a->check_rules = true; break;
+                case ARG_USB_RULES: a->usb_rules = optarg; break;
                 case ARG_LOG_LEVEL:
                         a->log_level = parse_level(optarg);
                         if (a->log_level < 0) {
@@ -125,6 +129,10 @@ static int parse_args(int argc, char **argv, Args *a) {
                         fprintf(stderr, "Try 'mamorid --help'.\n");
                         return -EINVAL;
                 }
+        if (a->usb_rules && !a->check_rules) {
+                fprintf(stderr, "mamorid: --usb-rules goes with --check-rules\n");
+                return -EINVAL;
+        }
         if (optind < argc) {
                 fprintf(stderr, "mamorid: unexpected argument \"%s\"; try 'mamorid --help'.\n",
                         argv[optind]);
@@ -133,7 +141,33 @@ static int parse_args(int argc, char **argv, Args *a) {
         return 1;
 }
 
-static int check_rules(const Settings *s, int root_fd) {
+static int print_line(void *userdata, const char *line) {
+        fprintf(userdata, "%s\n", line);
+        return 0;
+}
+
+/* The USB rule file is the usb plugin's language: it checks it. */
+static int check_usb_rules(PluginHost *host, const char *file) {
+        const struct mamori_action *a;
+        const char *args[] = { file, NULL };
+        _cleanup_free_ char *abs = NULL;
+        Plugin *p;
+        int r;
+
+        r = plugin_host_find_action(host, "usb", "check-rules", &p, &a);
+        if (r < 0)
+                return log_error_errno(r, "Cannot check %s: the usb plugin is not loaded.", file);
+        /* The plugin reads under --root; a file named on the command line
+         * is the caller's own, so make it absolute from here. */
+        abs = file[0] == '/' ? strdup(file) : realpath(file, NULL);
+        if (!abs)
+                return log_error_errno(errno, "%s: %m", file);
+        args[0] = abs;
+        r = plugin_run_action(p, "check-rules", args, print_line, stdout);
+        return r;
+}
+
+static int check_rules(const Settings *s, int root_fd, const char *usb_rules) {
         _cleanup_(plugin_host_freep) PluginHost *host = NULL;
         _cleanup_(policy_freep) Policy *p = NULL;
         PluginHostCallbacks cb = {};
@@ -148,6 +182,8 @@ static int check_rules(const Settings *s, int root_fd) {
         r = plugin_host_load_dir(host, s->plugin_dir);
         if (r < 0)
                 return r;
+        if (usb_rules)
+                return check_usb_rules(host, usb_rules);
         checker = (PolicyChecker) { .validate = plugin_host_validate, .userdata = host };
         r = policy_load(s->rules_dirs, &checker, &p, &e);
         if (r < 0) {
@@ -231,11 +267,13 @@ static int run(int argc, char **argv) {
         };
 
         if (a.check_rules) {
-                _cleanup_close_ int root_fd = open(s.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                /* A rule file named on the command line is read from /. */
+                _cleanup_close_ int root_fd = open(a.usb_rules ? "/" : s.root,
+                                                   O_PATH | O_DIRECTORY | O_CLOEXEC);
                 if (root_fd < 0)
                         r = log_error_errno(errno, "Cannot open root directory %s: %m", s.root);
                 else
-                        r = check_rules(&s, root_fd);
+                        r = check_rules(&s, root_fd, a.usb_rules);
                 r = r < 0 ? EXIT_POLICY : EXIT_OK;
                 goto finish;
         }

@@ -8,7 +8,7 @@ pkgs_build="make gcc pkg-config libsystemd-dev libudev-dev libblkid-dev libyaml-
             libsqlite3-dev libssl-dev libjson-c-dev"
 pkgs_test="libcmocka-dev dbus-daemon sqlite3 jq clang"
 pkgs_fuzz="clang libclang-rt-14-dev"
-pkgs_vm="qemu-system-x86 qemu-utils linux-image-amd64 busybox-static kmod cpio"
+pkgs_vm="qemu-system-x86 linux-image-amd64 busybox-static kmod cpio socat dosfstools xz-utils"
 pkgs_bench="hyperfine"
 
 want=""

@@ -1,6 +1,8 @@
 #!/bin/sh
-# Runs every integration test script; prints the total as "N passed, N failed".
-dir=$(dirname "$0")
+# Runs every test-*.sh in DIR (default: this folder); prints the total as
+# "N passed, N failed".
+dir=${1:-$(dirname "$0")}
+label=${2:-integration}
 passed=0 failed=0 fail=0
 for t in "$dir"/test-*.sh; do
         echo "== $t"
@@ -15,5 +17,5 @@ for t in "$dir"/test-*.sh; do
         passed=$((passed + p)); failed=$((failed + f))
         [ "$rc" -eq 0 ] || fail=1
 done
-echo "integration: $passed passed, $failed failed"
+echo "$label: $passed passed, $failed failed"
 exit $fail

@@ -10,6 +10,7 @@ pkgs_test="libcmocka-dev dbus-daemon sqlite3 jq clang"
 pkgs_fuzz="clang libclang-rt-14-dev"
 pkgs_vm="qemu-system-x86 linux-image-amd64 busybox-static kmod cpio socat dosfstools xz-utils"
 pkgs_bench="hyperfine"
+pkgs_usbguard="usbguard"
 
 want=""
 for g in "$@"; do

@@ -68,12 +68,20 @@ test_deps = $(if $(filter $(call test_plugin,$(1)),$(PLUGIN_NAMES)),\
         $(if $(TEST_MODS_$(1)),$(call test_core,$(1))),\
         $(call test_core,$(1)))
 
+# Fragments for programs and test groups beyond the agent (mk/NAME.mk):
+# each may add to EXTRA_PROGRAMS (built by `all`), CHECK_EXTRA (run by
+# `check`, after the integration tests) and define its own rules; they may
+# use every variable above.
+EXTRA_PROGRAMS :=
+CHECK_EXTRA :=
+include $(sort $(wildcard mk/*.mk))
+
 .PHONY: all deps deps-test check check-all check-unit check-integration check-vm check-fuzz-corpus \
         fuzz fuzz-run run bench clean
 .DEFAULT_GOAL := all
 # Keep objects made through chained pattern rules.
 .SECONDARY:
-all: $(BINS) $(PLUGIN_SOS)
+all: $(BINS) $(PLUGIN_SOS) $(EXTRA_PROGRAMS)
 
 DEPS_STAMP := build/.deps-build
 $(DEPS_STAMP): packaging/install-deps.sh
@@ -128,7 +136,7 @@ check-all: deps-test
 check: deps-test
 	@$(MAKE) --no-print-directory check-build
 	@$(MAKE) --no-print-directory check-unit check-fuzz-corpus check-integration \
-		$(if $(SANITIZE),,check-vm)
+		$(CHECK_EXTRA) $(if $(SANITIZE),,check-vm)
 
 .PHONY: check-build
 check-build: all $(UNIT_BINS) $(TEST_PLUGIN_SOS) $(TEST_HELPERS) $(FUZZ_NAMES:%=$(BUILD)/fuzz-corpus/%)

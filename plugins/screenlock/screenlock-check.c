@@ -68,12 +68,12 @@ static int check_system(SlCtx *c, SlEffective eff[_KEY_MAX], bool *ret_all_locke
 
                         *ret_all_locked = false;
                         r = sl_emit(c->e, MAMORI_FAIL, subject,
-                                    "%s is not locked: %s, so staff can change it (list %s in "
+                                    "%s is not locked: %s, so staff can change it (add the key to "
                                     "/etc/dconf/db/%s.d/locks/ and run dconf update)",
-                                    ks->path,
+                                    ks->name,
                                     c->profile_path[0] ? "no system database in the profile locks it"
                                                        : "without a profile no system database is read",
-                                    ks->path, db ? sl_name_safe(db, dbname, sizeof(dbname)) : "local");
+                                    db ? sl_name_safe(db, dbname, sizeof(dbname)) : "local");
                         if (r < 0)
                                 return r;
                 }

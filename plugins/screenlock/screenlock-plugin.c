@@ -233,4 +233,6 @@ MAMORI_PLUGIN_EXPORT const struct mamori_plugin mamori_plugin = {
         .evaluate = screenlock_evaluate,
         .watch = NULL,
         .free = screenlock_free,
+        .actions = NULL,
+        .action = NULL,
 };

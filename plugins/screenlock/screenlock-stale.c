@@ -48,12 +48,23 @@ static void newest_file(int dir_fd, const char *dir, char *ret_name, size_t name
         closedir(d);
 }
 
+static bool profile_names(const DconfProfile *p, const char *name) {
+        for (size_t i = 0; p && i < p->n_sources; i++)
+                if (p->sources[i].type == DCONF_SOURCE_SYSTEM && strcmp(p->sources[i].name, name) == 0)
+                        return true;
+        return false;
+}
+
+static int name_cmp(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
 static int check_stale_one(SlCtx *c, int db_fd, const char *name) {
         char dname[512], locks[600], newest[1200] = "", shown[SL_PATH_MAX], dbshown[SL_PATH_MAX];
         char when_file[64], when_db[64];
         struct stat dir_st, lock_st, db_st;
         struct timespec newest_mtime;
-        bool have_locks, update_skips;
+        bool have_locks, update_skips, unnamed;
         size_t n = strlen(name);
 
         if (n < 3 || n - 2 >= sizeof(dname))
@@ -69,17 +80,21 @@ static int check_stale_one(SlCtx *c, int db_fd, const char *name) {
         {
                 char tmp[SL_NAME_SHOW * 2 + 8];
 
-                snprintf(dbshown, sizeof(dbshown), "/etc/dconf/db/%s", sl_text_safe(dname, SL_NAME_SHOW * 2, tmp, sizeof(tmp)));
+                snprintf(dbshown, sizeof(dbshown), "/etc/dconf/db/%s",
+                         sl_text_safe(dname, SL_NAME_SHOW * 2, tmp, sizeof(tmp)));
         }
+        /* Edits to a database no profile line names change nothing today,
+         * but they are drift all the same: say which it is. */
+        unnamed = !profile_names(c->profile, dname);
 
         if (fstatat(db_fd, dname, &db_st, 0) < 0) {
                 if (errno != ENOENT)
                         return sl_emit(c->e, MAMORI_ERROR, dbshown, "cannot inspect %s: %s", dbshown,
                                        strerror(errno));
                 return sl_emit(c->e, MAMORI_FAIL, dbshown,
-                               "never compiled: %s.d holds settings but %s does not exist, so dconf "
-                               "applies none of them (run dconf update)",
-                               dbshown, dbshown);
+                               "never compiled: %s.d exists but %s does not, so dconf applies none of "
+                               "its settings (run dconf update)%s",
+                               dbshown, dbshown, unnamed ? "; the profile does not name it either" : "");
         }
 
         /* The newest of: the directory itself (a keyfile added, renamed or
@@ -100,7 +115,8 @@ static int check_stale_one(SlCtx *c, int db_fd, const char *name) {
         {
                 char tmp[sizeof(newest)];
 
-                snprintf(shown, sizeof(shown), "/etc/dconf/db/%s", sl_text_safe(newest, 300, tmp, sizeof(tmp)));
+                snprintf(shown, sizeof(shown), "/etc/dconf/db/%s",
+                         sl_text_safe(newest, 300, tmp, sizeof(tmp)));
         }
         /* dconf update compares whole seconds, directories only. */
         update_skips = db_st.st_mtim.tv_sec > dir_st.st_mtim.tv_sec &&
@@ -108,12 +124,13 @@ static int check_stale_one(SlCtx *c, int db_fd, const char *name) {
 
         return sl_emit(c->e, MAMORI_FAIL, dbshown,
                        "edited but not compiled: %s (modified %s) is newer than %s (compiled %s), so "
-                       "dconf still applies the old settings%s",
+                       "dconf still applies the old settings%s%s",
                        shown, sl_format_time(&newest_mtime, when_file, sizeof(when_file)), dbshown,
                        sl_format_time(&db_st.st_mtim, when_db, sizeof(when_db)),
                        update_skips ? "; dconf update will skip it because the directory itself did not "
                                       "change: touch the .d directory, then run dconf update"
-                                    : " (run dconf update)");
+                                    : " (run dconf update)",
+                       unnamed ? "; the profile does not name this database" : "");
 }
 
 int sl_check_stale(SlCtx *c) {
@@ -158,13 +175,8 @@ int sl_check_stale(SlCtx *c) {
         }
 
         if (r >= 0) {
-                for (size_t i = 1; i < n_names; i++)
-                        for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
-                                char *t = names[j];
-
-                                names[j] = names[j - 1];
-                                names[j - 1] = t;
-                        }
+                if (n_names > 1)
+                        qsort(names, n_names, sizeof(*names), name_cmp);
                 for (size_t i = 0; i < n_names && r >= 0; i++)
                         r = check_stale_one(c, dirfd(d), names[i]);
         }

@@ -9,9 +9,13 @@
  * profile (dconf-profile.c) names the databases in priority order, each a
  * GVDB file (gvdb.c) whose values are serialised GVariants (gvariant.c);
  * dconf-read.c picks the value a key has the way dconf's engine does, locks
- * included. Those four are pure: buffers in, structs or a negative errno
- * out, no file system. screenlock-check.c reads the files under the root and
- * turns the settings into findings; screenlock-plugin.c is the glue. */
+ * included. Those four and users.c are pure: buffers in, structs or a
+ * negative errno out, no file system. root-io.c reads under the root;
+ * screenlock-sources.c loads the profile and its databases,
+ * screenlock-settings.c knows the five GNOME keys, and screenlock-check.c,
+ * -stale.c and -users.c turn them into findings; screenlock-plugin.c is the
+ * glue.
+ */
 
 #include <errno.h>
 #include <stdarg.h>
@@ -243,7 +247,7 @@ const char *sl_text_safe(const char *s, size_t max, char *out, size_t out_size);
 /* "2024-05-01 09:30:12 UTC" */
 const char *sl_format_time(const struct timespec *ts, char *buf, size_t size);
 
-/* ---- screenlock-check.c: the checks ------------------------------------------ */
+/* ---- screenlock-plugin.c and screenlock-check.c: one evaluation ------------- */
 
 typedef struct Screenlock {
         struct mamori_host *host;
@@ -270,9 +274,13 @@ typedef struct SlEval {
 #define SL_MAX_FINDINGS 100U
 #define SL_EVIDENCE_MAX 1024U
 
+/* One finding to the host (evidence made safe); past SL_MAX_FINDINGS only
+ * counted. FAIL and ERROR are counted either way. */
 int sl_emit(SlEval *e, mamori_status status, const char *subject, const char *fmt, ...)
         SL_PRINTF(4, 5);
 
+/* screenlock.policy: every outcome through sl_emit(); a negative errno
+ * only for -ENOMEM or a host that refused a finding. */
 int screenlock_check_policy(SlEval *e, const ScreenlockParams *p);
 
 /* ---- screenlock-settings.c: the five GNOME settings ------------------------- */
@@ -381,9 +389,12 @@ int sl_profile_load(SlCtx *c);
 /* Reports the profile's databases that are missing, unreadable or corrupt. */
 int sl_check_profile_databases(SlCtx *c);
 
-/* ---- screenlock-stale.c / screenlock-users.c ---------------------------------- */
+/* ---- screenlock-stale.c, screenlock-users.c ----------------------------------- */
 
+/* Keyfiles under /etc/dconf/db/NAME.d/ newer than /etc/dconf/db/NAME. */
 int sl_check_stale(SlCtx *c);
+/* Each account from UID 1000 up with a dconf database or profile of its
+ * own: what it changes that breaks the limits. */
 int sl_check_users(SlCtx *c);
 
 /* The exported plugin, declared for tests that drive it directly. */

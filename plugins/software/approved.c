@@ -75,9 +75,12 @@ int approved_parse(const char *buf, size_t size, Inventory **ret) {
                             !pkg_version_is_valid(f[2], strlen(f[2]))) {
                                 if (inv->n_malformed++ == 0)
                                         inv->first_malformed = line;
-                        } else if (inventory_add(inv, f[0], strcmp(f[1], "-") == 0 ? "" : f[1], f[2],
-                                                 PKG_INSTALLED, false) < 0)
-                                return -ENOMEM;
+                        } else {
+                                if (inventory_add(inv, f[0], strcmp(f[1], "-") == 0 ? "" : f[1], f[2],
+                                                  PKG_INSTALLED, false) < 0)
+                                        return -ENOMEM;
+                                inv->packages[inv->n_packages - 1].line = line;
+                        }
                 }
                 p = nl ? nl + 1 : end;
         }

@@ -102,17 +102,28 @@ static int package_cmp(const void *a, const void *b) {
         return c != 0 ? c : strcmp(x->arch, y->arch);
 }
 
+/* Duplicates in the order they were read, so that the first one stays. */
+static int package_cmp_line(const void *a, const void *b) {
+        const Package *x = a, *y = b;
+        int c = package_cmp(a, b);
+
+        return c != 0 ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+static void note_malformed(Inventory *inv, unsigned line) {
+        if (inv->n_malformed++ == 0 || (line > 0 && line < inv->first_malformed))
+                inv->first_malformed = line;
+}
+
 void inventory_sort(Inventory *inv) {
         size_t o = 0;
 
         if (inv->n_packages == 0)
                 return;
-        /* Stable enough: qsort may reorder equal keys, but equal keys are
-         * duplicates that nobody should rely on. */
-        qsort(inv->packages, inv->n_packages, sizeof(Package), package_cmp);
+        qsort(inv->packages, inv->n_packages, sizeof(Package), package_cmp_line);
         for (size_t i = 0; i < inv->n_packages; i++) {
                 if (o > 0 && package_cmp(&inv->packages[o - 1], &inv->packages[i]) == 0) {
-                        inv->n_malformed++;
+                        note_malformed(inv, inv->packages[i].line);
                         continue;
                 }
                 inv->packages[o++] = inv->packages[i];
@@ -164,8 +175,10 @@ bool pkg_name_is_valid(const char *s, size_t n) {
         return true;
 }
 
+/* "-" stands for no architecture in the approved set: a real one starts
+ * with a letter or digit ("amd64", "all", "kfreebsd-i386"). */
 bool pkg_arch_is_valid(const char *s, size_t n) {
-        if (n == 0 || n > 64)
+        if (n == 0 || n > 64 || !is_alnum(s[0]))
                 return false;
         for (size_t i = 0; i < n; i++)
                 if (!is_alnum(s[i]) && s[i] != '-' && s[i] != '_')
@@ -230,11 +243,6 @@ static int parse_status_field(Slice v, PkgState *ret_state, bool *ret_reinstreq)
         return 0;
 }
 
-static void note_malformed(Inventory *inv, unsigned line) {
-        if (inv->n_malformed++ == 0)
-                inv->first_malformed = line;
-}
-
 int dpkg_status_parse(const char *buf, size_t size, Inventory **ret) {
         _cleanup_inventory_ Inventory *inv = NULL;
         StanzaReader r;
@@ -290,6 +298,7 @@ int dpkg_status_parse(const char *buf, size_t size, Inventory **ret) {
                 if (inventory_add(inv, name.p, arch.p ? arch.p : "", version.p, state, false) < 0)
                         return -ENOMEM;
                 inv->packages[inv->n_packages - 1].reinstreq = reinstreq;
+                inv->packages[inv->n_packages - 1].line = st.line;
         }
 
         inventory_sort(inv);

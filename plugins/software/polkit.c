@@ -223,19 +223,55 @@ static char *js_uncomment(const char *buf, size_t size) {
         return c;
 }
 
-bool polkit_js_grants_packagekit(const char *buf, size_t size) {
+static bool in_list(const char *s, size_t n, const char *const *list) {
+        for (const char *const *l = list; l && *l; l++)
+                if (strlen(*l) == n && strncmp(*l, s, n) == 0)
+                        return true;
+        return false;
+}
+
+/* Whether every subject test in the rule is membership of an administrators'
+ * group: then what it grants goes to administrators only (Debian's
+ * PackageKit ships such a rule for the sudo group). */
+static bool js_only_admin_groups(const char *text, const char *const *admin_groups) {
+        unsigned n = 0;
+
+        if (strstr(text, "subject.user") || strstr(text, "subject.system_unit") || strstr(text, "unix-user:"))
+                return false;
+        for (const char *p = text; (p = strstr(p, "isInGroup("));) {
+                const char *q, *e;
+
+                p += strlen("isInGroup(");
+                while (*p == ' ')
+                        p++;
+                if (*p != '"' && *p != '\'')
+                        return false;   /* a variable: cannot tell */
+                q = p + 1;
+                e = strchr(q, *p);
+                if (!e || !in_list(q, (size_t) (e - q), admin_groups))
+                        return false;
+                n++;
+                p = e;
+        }
+        return n > 0;
+}
+
+bool polkit_js_grants_packagekit(const char *buf, size_t size, const char *const *admin_groups) {
         _cleanup_sw_free_ char *text = js_uncomment(buf, size);
 
         /* Out of memory: say it grants, so the check fails rather than
          * passes on what it could not read. */
         if (!text)
                 return true;
-        return strcasestr(text, "packagekit") && strstr(text, "polkit.Result.YES");
+        if (!strcasestr(text, "packagekit") || !strstr(text, "polkit.Result.YES"))
+                return false;
+        return !js_only_admin_groups(text, admin_groups);
 }
 
-bool polkit_pkla_grants(const char *buf, size_t size, const char *const *actions) {
+bool polkit_pkla_grants(const char *buf, size_t size, const char *const *actions,
+                        const char *const *admin_groups) {
         _cleanup_sw_free_ char *text = NULL;
-        bool matches = false, yes = false;
+        bool matches = false, yes = false, admins_only = false;
         char *p, *end;
 
         text = malloc(size + 1);
@@ -253,9 +289,9 @@ bool polkit_pkla_grants(const char *buf, size_t size, const char *const *actions
                 while (*p == ' ' || *p == '\t')
                         p++;
                 if (*p == '[') {
-                        if (matches && yes)
+                        if (matches && yes && !admins_only)
                                 return true;
-                        matches = yes = false;
+                        matches = yes = admins_only = false;
                 }
                 eq = strchr(p, '=');
                 if (*p != '#' && *p != '[' && eq) {
@@ -276,6 +312,15 @@ bool polkit_pkla_grants(const char *buf, size_t size, const char *const *actions
                                         for (const char *const *x = actions; *x; x++)
                                                 if (fnmatch(a, *x, 0) == 0)
                                                         matches = true;
+                        } else if (strcmp(k, "Identity") == 0) {
+                                char *save = NULL;
+
+                                /* Every identity an administrators' group. */
+                                admins_only = true;
+                                for (char *a = strtok_r(v, ";", &save); a; a = strtok_r(NULL, ";", &save))
+                                        if (strncmp(a, "unix-group:", 11) != 0 ||
+                                            !in_list(a + 11, strlen(a + 11), admin_groups))
+                                                admins_only = false;
                         } else if ((strcmp(k, "ResultAny") == 0 || strcmp(k, "ResultInactive") == 0 ||
                                     strcmp(k, "ResultActive") == 0) && strcmp(v, "yes") == 0)
                                 yes = true;
@@ -284,5 +329,5 @@ bool polkit_pkla_grants(const char *buf, size_t size, const char *const *actions
                         break;
                 p = e + 1;
         }
-        return matches && yes;
+        return matches && yes && !admins_only;
 }

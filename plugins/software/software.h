@@ -137,6 +137,7 @@ typedef struct Package {
         const char *version;
         PkgState state;                 /* PKG_HALF_INSTALLED .. PKG_INSTALLED */
         bool reinstreq;                 /* dpkg's "reinstreq" flag */
+        unsigned line;                  /* where it was read, 0: not from a file */
 } Package;
 
 typedef struct Inventory {
@@ -285,11 +286,14 @@ int polkit_policy_parse(const char *buf, size_t size, PolkitAction **ret, size_t
 /* Whether an implicit authorisation asks for an administrator (or refuses). */
 bool polkit_result_is_restricted(const char *v);
 /* A JavaScript rules file that mentions PackageKit and can return
- * polkit.Result.YES: conservative, comments ignored. */
-bool polkit_js_grants_packagekit(const char *buf, size_t size);
-/* A .pkla file with a section whose Action matches one of actions and
- * whose ResultAny/ResultInactive/ResultActive is yes. */
-bool polkit_pkla_grants(const char *buf, size_t size, const char *const *actions);
+ * polkit.Result.YES, unless its only subject tests are membership of
+ * admin_groups: conservative, comments ignored. */
+bool polkit_js_grants_packagekit(const char *buf, size_t size, const char *const *admin_groups);
+/* A .pkla file with a section whose Action matches one of actions, whose
+ * ResultAny/ResultInactive/ResultActive is yes, and whose Identity is not
+ * only admin_groups. */
+bool polkit_pkla_grants(const char *buf, size_t size, const char *const *actions,
+                        const char *const *admin_groups);
 
 /* The PackageKit actions that install, remove or change software. */
 extern const char *const packagekit_install_actions[];
@@ -324,7 +328,8 @@ typedef struct SoftwareParams {
 typedef struct Eval {
         Software *s;
         const struct mamori_rule *rule;
-        unsigned n_emitted;
+        unsigned n_failed;              /* FAIL findings emitted */
+        unsigned n_suppressed;          /* FAIL findings past the cap, not emitted */
 } Eval;
 
 #define EVIDENCE_MAX 512

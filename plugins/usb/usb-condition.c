@@ -15,6 +15,7 @@
  * uses glibc's strptime() and std::stod() (strtod()).
  */
 #include <errno.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,14 +112,22 @@ static int parse_window(const char *param, uint64_t *ret_usec) {
 /* usbguard RandomStateCondition: std::stod(), which fails when strtod()
  * converts nothing or reports ERANGE. A p outside [0, 1] is accepted
  * (std::bernoulli_distribution does not check it); u < p then makes it
- * always true or always false. */
+ * always true or always false. Read in the C locale, as the daemon does,
+ * whatever locale the agent runs in: "0.5" must not stop at the '.'. */
 static int parse_probability(const char *param, double *ret) {
+        locale_t c_locale;
         char *end;
         double v;
+        int saved;
 
+        c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t) 0);
+        if (c_locale == (locale_t) 0)
+                return -ENOMEM;
         errno = 0;
-        v = strtod(param, &end);
-        if (end == param || errno == ERANGE)
+        v = strtod_l(param, &end, c_locale);
+        saved = errno;
+        freelocale(c_locale);
+        if (end == param || saved == ERANGE)
                 return -EINVAL;
         *ret = v;
         return 0;
@@ -198,9 +207,10 @@ int usb_condition_parse(UsbCondition *c, const char *text, size_t size, unsigned
                 /* FixedStateCondition ignores and drops a parameter. */
                 return 0;
         case USB_CONDITION_RANDOM:
-                if (has_param && parse_probability(param, &c->probability) < 0) {
-                        snprintf(errbuf, errsize, "random: invalid probability");
-                        r = -EINVAL;
+                if (has_param) {
+                        r = parse_probability(param, &c->probability);
+                        if (r == -EINVAL)
+                                snprintf(errbuf, errsize, "random: invalid probability");
                 }
                 break;
         case USB_CONDITION_LOCALTIME:

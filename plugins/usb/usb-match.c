@@ -243,7 +243,7 @@ int usb_rule_evaluate(UsbRule *r, const UsbDevice *d, const UsbMatchContext *ctx
 int usb_rules_first_match(UsbRuleSet *s, const UsbDevice *d, const UsbMatchContext *ctx, UsbRule **ret) {
         if (!ctx)
                 ctx = &default_context;
-        for (size_t i = 0; i < s->n_rules; i++) {
+        for (size_t i = 0; s && i < s->n_rules; i++) {
                 UsbRule *r = s->rules[i];
                 int k = usb_rule_evaluate(r, d, ctx);
 

@@ -194,7 +194,9 @@ int usb_rule_parse_nested(const char *line, size_t size, unsigned depth, UsbRule
 /* ---- usb-rule-format.c: canonical text -------------------------------- */
 
 /* The rule as usbguard prints it (RulePrivate::toString): attributes in a
- * fixed order, single spaces, default operator omitted, strings re-escaped.
+ * fixed order, single spaces, default operator omitted, strings re-escaped,
+ * condition parameters raw. The text parses back to the same rule, except
+ * that a condition parameter holding a NUL byte ends the C string there.
  * Returns 0 or -ENOMEM. */
 int usb_rule_format(const UsbRule *r, char **ret);
 
@@ -343,8 +345,8 @@ int usb_rule_evaluate(UsbRule *r, const UsbDevice *d, const UsbMatchContext *ctx
 
 /* The first rule that matches, whatever its target (usbguard
  * RuleSetPrivate::getFirstMatchingRule); it is counted as applied. Returns 1
- * and the rule, 0 and NULL when none matches (the caller applies its
- * implicit target), or a negative errno. */
+ * and the rule, 0 and NULL when none matches or s is NULL (the caller
+ * applies its implicit target), or a negative errno. */
 int usb_rules_first_match(UsbRuleSet *s, const UsbDevice *d, const UsbMatchContext *ctx,
                           UsbRule **ret);
 

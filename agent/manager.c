@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
 #include "bus.h"
@@ -572,6 +573,10 @@ int manager_new(const Settings *s, Manager **ret) {
         if (r < 0)
                 return log_error_errno(r, "Failed to allocate the event loop: %m");
 
+        /* A new state directory is fine (a fresh install, or --once on a
+         * new folder); its parent must exist. */
+        if (mkdir(s->state_dir, 0755) < 0 && errno != EEXIST)
+                return log_error_errno(errno, "Cannot create the state directory %s: %m", s->state_dir);
         r = store_open(s->state_dir, &m->store);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the state database in %s: %m", s->state_dir);

@@ -105,7 +105,7 @@ pct() { # file percent
                 i = int((NR * p + 99) / 100); if (i < 1) i = 1; printf "%.1f", v[i] / 1000 }' "$1"
 }
 
-echo "== USB decision latency, $PLUGS hot-plugged keyboards under QEMU ($(grep -c . /proc/cpuinfo | head -1) host CPUs, TCG)"
+echo "== USB decision latency, $PLUGS hot-plugged keyboards under QEMU (guest: 1 vCPU under TCG on a $(nproc)-core host)"
 start_mamori /etc/usb-1.rules || { echo "mamorid did not start"; exit 1; }
 plug_loop mamori
 stop_agent

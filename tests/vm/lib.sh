@@ -6,7 +6,7 @@ set -u
 
 VM_DIR=${VM_DIR:?}
 KVER=${KVER:-$(ls /lib/modules | sort -V | tail -n 1)}
-VM_MODULES="xhci-pci usb-storage sd_mod usbhid hid-generic cdc_ether rndis_host usbnet ext4 vfat"
+VM_MODULES="xhci-pci usb-storage sd_mod usbhid hid-generic cdc_ether rndis_host usbnet ext4 vfat ${VM_MODULES_EXTRA:-}"
 
 # The uncompressed kernel boots through its PVH entry, about twice as fast
 # under TCG as the bzImage's own XZ decompressor (VM-TESTING.md).

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <pwd.h>
 #include <string.h>
 
 #include "bus.h"
@@ -167,11 +168,38 @@ static int method_verify_events(sd_bus_message *msg, void *userdata, sd_bus_erro
         return sd_bus_reply_method_return(msg, "bts", r == 0, seq, strempty(reason));
 }
 
+/* "uid 1000 (taro)": who asked, for the event log (詳細編 8.1(5)). */
+static char *caller_name(sd_bus_message *msg) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        struct passwd *pw;
+        uid_t uid;
+        char *s = NULL;
+
+        if (sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID, &creds) < 0 ||
+            sd_bus_creds_get_euid(creds, &uid) < 0)
+                return strdup("an unknown caller");
+        pw = getpwuid(uid);
+        if (asprintf(&s, "uid %u (%s)", (unsigned) uid, pw ? pw->pw_name : "?") < 0)
+                return NULL;
+        return s;
+}
+
+/* Every change an administrator makes is an event: who, what, when. */
+static void log_admin_change(Manager *m, sd_bus_message *msg, const char *what, char *const *args) {
+        _cleanup_free_ char *who = caller_name(msg), *joined = strv_join(args, " "), *text = NULL;
+
+        if (asprintf(&text, "%s by %s%s%s", what, strempty(who), joined && *joined ? ": " : "",
+                     strempty(joined)) >= 0)
+                (void) manager_emit_event(m, "admin.change", what, text);
+}
+
 static int do_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_free_ char *why = NULL;
         int r;
 
         r = manager_reload(userdata, &why);
+        if (r >= 0)
+                log_admin_change(userdata, msg, "reload", NULL);
         if (r < 0)
                 return sd_bus_error_setf(error, BUS_ERROR_POLICY_REJECTED,
                                          "New policy rejected, the last good one stays in force: %s",
@@ -237,6 +265,11 @@ static int do_plugin_action(sd_bus_message *msg, void *userdata, sd_bus_error *e
                            strempty(sd_bus_message_get_sender(msg)));
         r = plugin_run_action(p, action, (const char *const *) args, collect_line, &lines);
         out = lines.l;
+        if (a->privileged && r >= 0) {
+                _cleanup_free_ char *what = NULL;
+                if (asprintf(&what, "%s %s", plugin, action) >= 0)
+                        log_admin_change(userdata, msg, what, args);
+        }
         if (r < 0)
                 /* The plugin's last line says why. */
                 return sd_bus_error_setf(error, BUS_ERROR_ACTION_FAILED, "%s %s: %s", plugin, action,

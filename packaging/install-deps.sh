@@ -9,8 +9,10 @@ pkgs_build="make gcc pkg-config libsystemd-dev libudev-dev libblkid-dev libyaml-
 pkgs_test="libcmocka-dev dbus-daemon sqlite3 jq clang dconf-cli"
 pkgs_fuzz="clang libclang-rt-14-dev"
 pkgs_vm="qemu-system-x86 linux-image-amd64 busybox-static kmod cpio socat dosfstools xz-utils"
-pkgs_bench="hyperfine"
+pkgs_bench="hyperfine aide time"
 pkgs_usbguard="usbguard"
+pkgs_deb="debhelper dpkg-dev lintian"
+pkgs_boot="debootstrap qemu-system-x86 qemu-utils e2fsprogs socat xz-utils"
 
 want=""
 for g in "$@"; do

@@ -450,21 +450,41 @@ static int integrity_evaluate(void *state, const struct mamori_rule *rule) {
 
         if (!g->baseline) {
                 Baseline *b;
+                size_t n = g->current.n;
 
-                r = baseline_from(&g->spec->set, &g->current, &b);
+                /* The scan becomes the baseline; the group keeps a copy of
+                 * its own only for a watch to update (a tree as big as /usr
+                 * would otherwise be held twice for nothing). */
+                r = baseline_from(&g->spec->set, &(RecordSet) {}, &b);
                 if (r < 0)
                         return r;
+                b->records = g->current;
+                g->current = (RecordSet) {};
+                g->have_current = false;
                 r = group_save_baseline(ig, g, b);
                 if (r < 0) {
+                        g->current = b->records;
+                        g->have_current = true;
+                        b->records = (RecordSet) {};
                         baseline_free(b);
                         return r;
                 }
+                if (ig->watcher) {
+                        Baseline *copy;
+
+                        r = baseline_from(&g->spec->set, &b->records, &copy);
+                        if (r < 0)
+                                return r;
+                        g->current = copy->records;
+                        copy->records = (RecordSet) {};
+                        baseline_free(copy);
+                        g->have_current = true;
+                }
                 (void) integrity_event(ig, "integrity.baseline", rule->id,
-                                       "no baseline yet for %s: recorded %zu path%s", rule->id,
-                                       g->current.n, plural(g->current.n));
+                                       "no baseline yet for %s: recorded %zu path%s", rule->id, n,
+                                       plural(n));
                 r = emit(ig, rule, MAMORI_PASS, NULL,
-                         "no baseline yet: recorded %zu path%s as the accepted baseline", g->current.n,
-                         plural(g->current.n));
+                         "no baseline yet: recorded %zu path%s as the accepted baseline", n, plural(n));
                 return r < 0 ? r : report_errors(ig, rule, g);
         }
         if (!watchset_equal(&g->baseline->set, &g->spec->set)) {

@@ -438,6 +438,7 @@ typedef struct Integrity {
         Watcher *watcher;
         unsigned threads;               /* hashing threads, 0: one per CPU (tests set it) */
         unsigned drift_burst;           /* drift events per window, 0: the default (benchmarks) */
+        uint64_t degraded_rescan_usec;  /* rescans while watches are missing, 0: the default (tests) */
 } Integrity;
 
 Group *integrity_group_find(Integrity *ig, const char *rule_id);

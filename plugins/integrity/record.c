@@ -199,8 +199,11 @@ uint32_t record_diff(const Record *a, const Record *b, uint32_t attrs) {
                 return CHANGE_TYPE;
         dir = a->type == REC_DIR;
 
-        if ((attrs & ATTR_CONTENT) && a->type == REC_FILE && (a->flags & REC_HAS_HASH) &&
-            (b->flags & REC_HAS_HASH) && memcmp(a->sha256, b->sha256, sizeof a->sha256) != 0)
+        /* Content unknown now (unreadable): the scan reports that as an
+         * error. Unknown before (recorded while unreadable) and known now:
+         * nobody accepted these bytes, so they count as changed. */
+        if ((attrs & ATTR_CONTENT) && a->type == REC_FILE && (b->flags & REC_HAS_HASH) &&
+            (!(a->flags & REC_HAS_HASH) || memcmp(a->sha256, b->sha256, sizeof a->sha256) != 0))
                 d |= ATTR_CONTENT;
         if ((attrs & ATTR_MODE) && a->mode != b->mode)
                 d |= ATTR_MODE;

@@ -16,9 +16,10 @@
  * logged, recorded as an integrity.rescan event and followed by a full
  * rescan, compared with the records, so that no change goes unreported.
  * While some directories lack a watch, the full rescan repeats every five
- * minutes. Not seen in real time: a file changed through a hard link outside
- * the watched directories, and a writer that keeps the file open (seen when
- * it closes, or by the next scan). */
+ * minutes. Not seen in real time, only by the scheduled scan: a file
+ * changed through a hard link outside the watched directories, a writer
+ * that keeps the file open (seen when it closes), and a watched path whose
+ * parent directory does not exist yet. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -34,8 +35,9 @@
 #define WATCH_MASK (IN_CLOSE_WRITE | IN_ATTRIB | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | \
                     IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_DONT_FOLLOW | IN_ONLYDIR)
 
-/* Reads per callback before the loop gets a turn: 16 × 64 KiB is some
- * 40 000 events. The source stays readable, so the rest follows. */
+/* Reads per callback before the loop gets a turn: 16 × 64 KiB holds some
+ * 30 000 events with short names, more than the kernel queues by default
+ * (16 384). The source stays readable, so any rest follows. */
 #define READS_PER_DISPATCH 16
 #define READ_BUFFER (64U * 1024U)
 
@@ -155,6 +157,7 @@ static int dir_put(Watcher *w, int wd, const char *path) {
 }
 
 static void schedule_rescan(Watcher *w);
+static void arm_degraded(Watcher *w);
 
 /* Watches the directory at path (under the root). */
 static int watch_dir(Watcher *w, const char *path) {
@@ -172,6 +175,7 @@ static int watch_dir(Watcher *w, const char *path) {
                         return 0;
                 if (errno == ENOSPC) {
                         w->n_missing++;
+                        arm_degraded(w);
                         if (!w->limit_logged) {
                                 w->limit_logged = true;
                                 integrity_log(w->ig, LOG_WARNING,
@@ -247,21 +251,27 @@ static int watch_tree(Watcher *w, const WatchSet *set, const char *path, unsigne
         return r;
 }
 
+/* The parent sees the entry itself created, replaced or deleted. */
+static int watch_parent(Watcher *w, const char *e) {
+        const char *slash = strrchr(e, '/');
+        char parent[IG_PATH_MAX];
+
+        if (strcmp(e, "/") == 0)
+                return 0;
+        if (slash == e)
+                return watch_dir(w, "/");
+        snprintf(parent, sizeof parent, "%.*s", (int) (slash - e), e);
+        return watch_dir(w, parent);
+}
+
 static int watch_group(Watcher *w, Group *g) {
         const WatchSet *set = &g->spec->set;
         int r;
 
         for (size_t i = 0; i < set->n_paths; i++) {
-                const char *e = set->paths[i], *slash = strrchr(e, '/');
+                const char *e = set->paths[i];
 
-                /* The parent sees the entry itself created, replaced or deleted. */
-                if (slash && slash != e) {
-                        char parent[IG_PATH_MAX];
-
-                        snprintf(parent, sizeof parent, "%.*s", (int) (slash - e), e);
-                        r = watch_dir(w, parent);
-                } else
-                        r = strcmp(e, "/") != 0 ? watch_dir(w, "/") : 0;
+                r = watch_parent(w, e);
                 if (r < 0)
                         return r;
                 r = watch_tree(w, set, e, 0);
@@ -414,6 +424,10 @@ static int refresh(Watcher *w, Group *g, const char *path, bool tree, bool dpkg_
         n = diff_range(w, g, old ? old : &(RecordSet) {}, lo, hi, &res.records, dpkg_busy);
         if (tree) {
                 r = rewatch(w, set, path, &res.records);
+                /* A directory above entries came back: their parents too. */
+                for (size_t i = 0; r >= 0 && i < set->n_paths; i++)
+                        if (path_is_under(set->paths[i], path))
+                                r = watch_parent(w, set->paths[i]);
                 if (r < 0)
                         goto finish;
         }
@@ -486,18 +500,37 @@ static void schedule_rescan(Watcher *w) {
         (void) sd_event_source_set_enabled(w->rescan, SD_EVENT_ONESHOT);
 }
 
+static uint64_t degraded_usec(const Watcher *w) {
+        return w->ig->degraded_rescan_usec ? w->ig->degraded_rescan_usec : DEGRADED_RESCAN_USEC;
+}
+
 static int on_degraded(sd_event_source *s, uint64_t usec, void *userdata) {
         Watcher *w = userdata;
 
-        /* The limit may have been raised: try again, then look at everything. */
+        /* The limit may have been raised: try again (a directory still
+         * without a watch re-arms this timer), then look at everything. */
         (void) watch_all(w);
         (void) full_rescan(w, w->n_missing > 0 ? "directories without an inotify watch"
                                                 : "inotify watches complete again");
-        if (w->n_missing > 0) {
-                (void) sd_event_source_set_time_relative(s, DEGRADED_RESCAN_USEC);
-                (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
-        }
         return 0;
+}
+
+/* While any directory lacks a watch, full rescans every few minutes. */
+static void arm_degraded(Watcher *w) {
+        int enabled = SD_EVENT_OFF;
+
+        if (!w->degraded) {
+                if (sd_event_add_time_relative(w->ig->api->loop, &w->degraded, CLOCK_MONOTONIC,
+                                               degraded_usec(w), USEC_PER_SEC_IG / 10, on_degraded, w) < 0)
+                        return;
+                (void) sd_event_source_set_description(w->degraded, "integrity-degraded-rescan");
+                return;
+        }
+        (void) sd_event_source_get_enabled(w->degraded, &enabled);
+        if (enabled != SD_EVENT_OFF)
+                return;
+        (void) sd_event_source_set_time_relative(w->degraded, degraded_usec(w));
+        (void) sd_event_source_set_enabled(w->degraded, SD_EVENT_ONESHOT);
 }
 
 static int on_dpkg_wait(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -743,12 +776,6 @@ int watcher_start(Integrity *ig) {
                 wd = inotify_add_watch(w->fd, full, WATCH_MASK);
                 if (wd >= 0 && dir_put(w, wd, "/var/lib/dpkg") >= 0)
                         w->dpkg_wd = wd;
-        }
-        if (w->n_missing > 0) {
-                r = sd_event_add_time_relative(ig->api->loop, &w->degraded, CLOCK_MONOTONIC,
-                                               DEGRADED_RESCAN_USEC, USEC_PER_SEC_IG, on_degraded, w);
-                if (r >= 0)
-                        (void) sd_event_source_set_description(w->degraded, "integrity-degraded-rescan");
         }
         integrity_log(ig, LOG_DEBUG, "watching %zu directories for %zu rules", w->n_dirs, ig->n_groups);
         return 0;

@@ -38,7 +38,7 @@ if [ -n "$missing" ]; then
                 exit 1
         fi
         echo "integrity bench: installing:$missing" >&2
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >&2
 fi
 
 WORK=$(mktemp -d /tmp/mamori-bench-integrity.XXXXXX)

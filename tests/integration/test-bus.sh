@@ -58,7 +58,10 @@ assert_eq "report file head matches the log" "$(echo "$ev" | jq -r '.[-1].hash')
 "$MAMORICTL" --bus "$BUS" reload >/dev/null
 "$MAMORICTL" --bus "$BUS" reload >/dev/null
 n=$("$MAMORICTL" --bus "$BUS" --json events | jq length)
-assert_eq "three events logged" 3 "$n"
+# rule.fail, then per reload policy.loaded and who asked for it
+assert_eq "five events logged" 5 "$n"
+assert_eq "the administrator's change names who made it" "reload by uid 0 (root)" \
+        "$("$MAMORICTL" --bus "$BUS" --json events | jq -r '[.[] | select(.kind == "admin.change")][0].text')"
 sqlite3 "$TMP/state/mamori.db" "UPDATE events SET text = 'nothing happened' WHERE seq = 2"
 out=$("$MAMORICTL" --bus "$BUS" events --verify); rc=$?
 assert_eq "edited row: exit 1" 1 "$rc"

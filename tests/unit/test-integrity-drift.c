@@ -150,7 +150,7 @@ static void expect_fail(const Env *e, const char *subject, const char *evidence)
 
         if (!f) {
                 for (size_t i = 0; i < e->fh.n_findings; i++)
-                        fprintf(stderr, "  finding %d %s: %s\n", e->fh.findings[i].status,
+                        print_message("  finding %d %s: %s\n", e->fh.findings[i].status,
                                 e->fh.findings[i].subject ? e->fh.findings[i].subject : "-",
                                 e->fh.findings[i].evidence);
                 fail_msg("no finding for %s", subject);

@@ -322,6 +322,15 @@ static void test_describe(void **state) {
         record_describe(&a, &b, CHANGE_TYPE, buf, sizeof buf);
         assert_string_equal(buf, "type changed (file -> symlink, to \"/tmp/x\", mode 0777, owner 0:0)");
 
+        /* Recorded while unreadable, readable now: not accepted content. */
+        a = (Record) { .path = (char *) "/x", .type = REC_FILE };
+        b = a;
+        b.flags = REC_HAS_HASH;
+        assert_int_equal(record_diff(&a, &b, ATTR_DEFAULT), ATTR_CONTENT);
+        assert_int_equal(record_diff(&b, &a, ATTR_DEFAULT), 0);
+        record_describe(&a, &b, ATTR_CONTENT, buf, sizeof buf);
+        assert_string_equal(buf, "content changed (sha256 unknown -> 000000000000\xe2\x80\xa6)");
+
         /* Directories: size and mtime follow their entries, not compared. */
         a = (Record) { .path = (char *) "/etc", .type = REC_DIR, .mode = 0755, .size = 4096 };
         b = a;

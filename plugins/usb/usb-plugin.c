@@ -83,6 +83,25 @@ static const char *param_or(UsbPlugin *u, const struct mamori_rule *r, const cha
         return p && p->values[0] ? p->values[0] : def;
 }
 
+/* The files the usb.enforcing rule names (NULL: the defaults), and the
+ * rules read from the rule file. Both paths are set, or neither. */
+static int usb_configure(UsbPlugin *u, const struct mamori_rule *enforcing) {
+        char *rule_file = strdup(param_or(u, enforcing, "rule-file", USB_DEFAULT_RULE_FILE)),
+             *udev_rule = strdup(param_or(u, enforcing, "udev-rule", USB_DEFAULT_UDEV_RULE));
+
+        if (!rule_file || !udev_rule) {
+                free(rule_file);
+                free(udev_rule);
+                return -ENOMEM;
+        }
+        free(u->rule_file);
+        free(u->udev_rule);
+        u->rule_file = rule_file;
+        u->udev_rule = udev_rule;
+        (void) usb_rules_reload(u);
+        return 0;
+}
+
 static int usb_watch(void *state, const struct mamori_rule *const *rules, size_t n) {
         UsbPlugin *u = state;
         const struct mamori_rule *enforcing = NULL;
@@ -91,15 +110,11 @@ static int usb_watch(void *state, const struct mamori_rule *const *rules, size_t
         for (size_t i = 0; i < n; i++)
                 if (strcmp(rules[i]->check, "usb.enforcing") == 0)
                         enforcing = rules[i];
-        free(u->rule_file);
-        free(u->udev_rule);
-        u->rule_file = strdup(param_or(u, enforcing, "rule-file", USB_DEFAULT_RULE_FILE));
-        u->udev_rule = strdup(param_or(u, enforcing, "udev-rule", USB_DEFAULT_UDEV_RULE));
-        if (!u->rule_file || !u->udev_rule)
-                return -ENOMEM;
+        r = usb_configure(u, enforcing);
+        if (r < 0)
+                return r;
         u->enforce = enforcing && enforcing->enforce;
 
-        (void) usb_rules_reload(u);
         if (!u->enforce) {
                 usb_monitor_stop(u);
                 return 0;
@@ -118,6 +133,23 @@ static int usb_watch(void *state, const struct mamori_rule *const *rules, size_t
 static int usb_evaluate(void *state, const struct mamori_rule *r) {
         UsbPlugin *u = state;
 
+        /* Evaluated without watch() (mamorid --once): read the settings
+         * now, and enforce nothing. */
+        if (!u->rule_file) {
+                int k = usb_configure(u, strcmp(r->check, "usb.enforcing") == 0 ? r : NULL);
+                if (k < 0)
+                        return k;
+        }
+        int k;
+
+        /* mamorid --once evaluates without ever calling watch(): read the
+         * files this rule names (the defaults for the other check), and
+         * enforce nothing. */
+        if (!u->rule_file) {
+                k = usb_configure(u, strcmp(r->check, "usb.enforcing") == 0 ? r : NULL);
+                if (k < 0)
+                        return k;
+        }
         if (strcmp(r->check, "usb.enforcing") == 0)
                 return usb_check_enforcing(u, r);
         return usb_check_no_unregistered_storage(u, r);
@@ -125,7 +157,15 @@ static int usb_evaluate(void *state, const struct mamori_rule *r) {
 
 static int usb_action(void *state, const char *name, const char *const *args) {
         UsbPlugin *u = state;
+        int r;
 
+        /* Before any watch(): the default files. check-rules reads only
+         * the file it is given. */
+        if (!u->rule_file && strcmp(name, "check-rules") != 0) {
+                r = usb_configure(u, NULL);
+                if (r < 0)
+                        return r;
+        }
         if (strcmp(name, "list") == 0)
                 return usb_action_list(u);
         if (strcmp(name, "register") == 0)

@@ -70,3 +70,49 @@ password        [success=1 default=ignore]      pam_unix.so obscure use_authtok 
 password        requisite                       pam_deny.so
 password        required                        pam_permit.so
 X
+
+# --- installed software (dpkg) and apt's view of the security suite ------
+mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/apt/lists" "$root/var/log/apt"
+pkg() { # name version [arch]
+        printf 'Package: %s\nStatus: install ok installed\nPriority: optional\nArchitecture: %s\nVersion: %s\nDescription: demo\n\n' \
+                "$1" "${3:-amd64}" "$2"
+}
+{
+        pkg base-files 12.4+deb12u8
+        pkg bash 5.2.15-2+b7
+        pkg openssl 3.0.15-1~deb12u1
+        pkg libssl3 3.0.15-1~deb12u1
+        pkg firefox-esr 128.5.0esr-1~deb12u1
+        pkg thunderbird 1:128.5.0esr-1~deb12u1
+        pkg gimp 2.10.34-1+deb12u2
+        pkg sudo 1.9.13p3-1+deb12u1
+} > "$root/var/lib/dpkg/status"
+# The security suite has a newer openssl, published ten days ago.
+sec="$root/var/lib/apt/lists/deb.debian.org_debian-security_dists_bookworm-security"
+printf 'Package: openssl\nVersion: 3.0.17-1~deb12u2\nArchitecture: amd64\n\nPackage: libssl3\nVersion: 3.0.17-1~deb12u2\nArchitecture: amd64\n\n' \
+        > "${sec}_main_binary-amd64_Packages"
+printf 'Origin: Debian\nSuite: bookworm-security\nDate: %s\n' "$(date -u -R -d '10 days ago')" > "${sec}_InRelease"
+touch -d '10 days ago' "${sec}_main_binary-amd64_Packages" "${sec}_InRelease"
+
+# --- a USB controller: one root hub left open, one unregistered stick ----
+# Attributes and descriptors as QEMU's devices show them
+# (tests/fixtures/usb/qemu-devices.txt).
+usb="$root/sys/devices/pci0000:00/0000:00:04.0/usb2"
+mkdir -p "$usb/2-1" "$root/sys/bus/usb/devices"
+attr() { printf '%s\n' "$2" > "$1"; }
+hex() { printf '%s' "$1" | sed 's/../\\x&/g' | xargs -0 printf > "$2"; }
+attr "$usb/idVendor" 1d6b; attr "$usb/idProduct" 0003; attr "$usb/product" "xHCI Host Controller"
+attr "$usb/serial" 0000:00:04.0; attr "$usb/authorized" 1; attr "$usb/authorized_default" 1
+attr "$usb/interface_authorized_default" 1
+hex 12010003090003096b1d030001060302010109021f00010100e0000904000001090000000705810302000c063000000200 "$usb/descriptors"
+attr "$usb/2-1/idVendor" 46f4; attr "$usb/2-1/idProduct" 0001; attr "$usb/2-1/product" "QEMU USB HARDDRIVE"
+attr "$usb/2-1/serial" PRIVATE-STICK; attr "$usb/2-1/authorized" 1
+hex 1201000300000009f446010000000102030109022c00010106c0000904000002080650000705810200040006300f0000000705020200040006300f000000 \
+        "$usb/2-1/descriptors"
+ln -s ../../../devices/pci0000:00/0000:00:04.0/usb2 "$root/sys/bus/usb/devices/usb2"
+ln -s ../../../devices/pci0000:00/0000:00:04.0/usb2/2-1 "$root/sys/bus/usb/devices/2-1"
+
+# --- a program downloaded into a staff home (7.4(1)) --------------------
+mkdir -p "$root/home/taro/Downloads"
+printf '#!/bin/sh\necho free game\n' > "$root/home/taro/Downloads/game.sh"
+chmod 0755 "$root/home/taro/Downloads/game.sh"

@@ -20,7 +20,7 @@ typedef struct Config {
                                           * an empty value leaves an empty, non-NULL list) */
         uint64_t default_interval_usec;  /* [Agent] DefaultInterval= */
         int log_level;                   /* [Agent] LogLevel= (syslog level name or number) */
-        char *usb_rules;                 /* [USB] RuleFile= (used by the usb plugin; parsed here so --check-rules sees it) */
+        char *usb_rules;                 /* [USB] RuleFile=: the usb plugin's rule file (its rule-file param overrides) */
 } Config;
 
 typedef struct ConfigError {

@@ -91,6 +91,10 @@ struct mamori_host_api {                /* what the host lends a plugin; append-
 
         /* During action(): one line of output for the administrator. */
         int (*action_output)(struct mamori_host *h, const char *line);
+
+        /* A setting of the agent's own configuration meant for plugins
+         * (mamori.conf(5): [USB] RuleFile=), or NULL when unset. */
+        const char *(*setting)(struct mamori_host *h, const char *section, const char *key);
 };
 
 /* Something the administrator can ask a plugin to do through mamorictl

@@ -262,6 +262,7 @@ static int run(int argc, char **argv) {
                 .terminal = a.terminal ? a.terminal : c.terminal,
                 .bus_address = a.bus_address,
                 .default_interval_usec = c.default_interval_usec,
+                .usb_rule_file = c.usb_rules,
                 .once = a.once,
                 .use_bus = !a.no_bus && !a.once,
         };

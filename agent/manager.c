@@ -149,6 +149,14 @@ static int on_state_put(void *userdata, Plugin *p, const char *key, const void *
         return r;
 }
 
+static const char *on_setting(void *userdata, const char *section, const char *key) {
+        Manager *m = userdata;
+
+        if (streq(section, "USB") && streq(key, "RuleFile"))
+                return m->settings.usb_rule_file;
+        return NULL;
+}
+
 /* --- events --------------------------------------------------------------- */
 
 int manager_emit_event(Manager *m, const char *kind, const char *subject, const char *text) {
@@ -587,6 +595,7 @@ int manager_new(const Settings *s, Manager **ret) {
                 .request_evaluation = on_request_evaluation,
                 .state_get = on_state_get,
                 .state_put = on_state_put,
+                .setting = on_setting,
                 .userdata = m,
         };
         r = plugin_host_new(m->event, m->root_fd, s->root, &cb, &m->host);

@@ -25,6 +25,7 @@ typedef struct Settings {
         const char *terminal;                    /* NULL: host name under root */
         const char *bus_address;                 /* NULL: system bus */
         uint64_t default_interval_usec;
+        const char *usb_rule_file;               /* [USB] RuleFile=, lent to the usb plugin */
         bool once;                               /* evaluate, write the report, exit */
         bool use_bus;
 } Settings;

@@ -114,6 +114,12 @@ static int host_action_output(struct mamori_host *h, const char *line) {
         return h->plugin->out(h->plugin->out_userdata, line);
 }
 
+static const char *host_setting(struct mamori_host *h, const char *section, const char *key) {
+        if (!h || !section || !key || !h->host->cb.setting)
+                return NULL;
+        return h->host->cb.setting(h->host->cb.userdata, section, key);
+}
+
 static const struct mamori_param *host_find_param(const struct mamori_rule *r, const char *key) {
         for (size_t i = 0; r && i < r->n_params; i++)
                 if (streq(r->params[i].key, key))
@@ -140,6 +146,7 @@ int plugin_host_new(sd_event *loop, int root_fd, const char *root,
                 .state_get = host_state_get,
                 .state_put = host_state_put,
                 .action_output = host_action_output,
+                .setting = host_setting,
         };
         h->cb = *cb;
         *ret = h;

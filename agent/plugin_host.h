@@ -29,6 +29,7 @@ typedef struct PluginHostCallbacks {
         /* *ret is malloc'ed; the host keeps it for the plugin until its next get. */
         int (*state_get)(void *userdata, Plugin *p, const char *key, void **ret, size_t *ret_size);
         int (*state_put)(void *userdata, Plugin *p, const char *key, const void *data, size_t size);
+        const char *(*setting)(void *userdata, const char *section, const char *key);
         void *userdata;
 } PluginHostCallbacks;
 

@@ -83,6 +83,11 @@ typedef struct UsbDecision {
  * and hubs are allowed and everything else blocked, interface by interface
  * for composite devices. */
 int usb_decide(UsbRuleSet *rules, const UsbSysDevice *d, UsbDecision *ret);
+/* The same, without counting it as an evaluation or application of the
+ * rules (rule-evaluated, rule-applied): for what only shows or scores a
+ * decision (list, checks), so that looking does not change what the next
+ * device gets. */
+int usb_decide_quietly(UsbRuleSet *rules, const UsbSysDevice *d, UsbDecision *ret);
 void usb_decision_done(UsbDecision *dec);
 
 /* Whether d carries storage, networking or wireless (what "unregistered

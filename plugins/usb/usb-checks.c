@@ -141,7 +141,7 @@ int usb_check_no_unregistered_storage(UsbPlugin *u, const struct mamori_rule *r)
                 devices++;
                 if (d->authorized != 1 || !usb_device_is_storage_or_network(d))
                         continue;
-                k = usb_decide(u->rules, d, &dec);
+                k = usb_decide_quietly(u->rules, d, &dec);
                 if (k >= 0 && dec.rule && dec.verdict == USB_VERDICT_ALLOW) {
                         registered++;
                         usb_decision_done(&dec);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "usb-agent.h"
 
@@ -53,8 +54,19 @@ static void implicit(const UsbSysDevice *d, UsbDecision *dec) {
         }
 }
 
+/* rule-applied(T) and rule-evaluated(T) compare with this clock; without
+ * it every window would count from the same instant and never close. */
+static uint64_t now_monotonic_usec(void) {
+        struct timespec ts;
+
+        if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+                return 0;
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000U;
+}
+
 int usb_decide(UsbRuleSet *rules, const UsbSysDevice *d, UsbDecision *ret) {
         UsbDecision dec = { .verdict = USB_VERDICT_BLOCK };
+        UsbMatchContext ctx = { .now_usec = now_monotonic_usec(), .daytime_sec = -1 };
         UsbRule *rule = NULL;
         UsbDevice view;
         int r;
@@ -67,7 +79,7 @@ int usb_decide(UsbRuleSet *rules, const UsbSysDevice *d, UsbDecision *ret) {
         }
         usb_device_view(d, &view);
         if (rules) {
-                r = usb_rules_first_match(rules, &view, NULL, &rule);
+                r = usb_rules_first_match(rules, &view, &ctx, &rule);
                 if (r < 0)
                         return r;
         }
@@ -99,6 +111,33 @@ int usb_decide(UsbRuleSet *rules, const UsbSysDevice *d, UsbDecision *ret) {
                  dec.read_only ? " (read-only)" : "");
         *ret = dec;
         return 0;
+}
+
+int usb_decide_quietly(UsbRuleSet *rules, const UsbSysDevice *d, UsbDecision *ret) {
+        typedef struct Counters {
+                uint64_t n_applied, last_applied_usec, n_evaluated, last_evaluated_usec;
+        } Counters;
+        size_t n = rules ? rules->n_rules : 0;
+        Counters *saved = calloc(n + 1, sizeof *saved);
+        int r;
+
+        if (!saved)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                const UsbRule *x = rules->rules[i];
+                saved[i] = (Counters) { x->n_applied, x->last_applied_usec, x->n_evaluated,
+                                        x->last_evaluated_usec };
+        }
+        r = usb_decide(rules, d, ret);
+        for (size_t i = 0; i < n; i++) {
+                UsbRule *x = rules->rules[i];
+                x->n_applied = saved[i].n_applied;
+                x->last_applied_usec = saved[i].last_applied_usec;
+                x->n_evaluated = saved[i].n_evaluated;
+                x->last_evaluated_usec = saved[i].last_evaluated_usec;
+        }
+        free(saved);
+        return r;
 }
 
 void usb_decision_done(UsbDecision *dec) {

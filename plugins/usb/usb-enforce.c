@@ -89,23 +89,18 @@ static bool class_allowed(const UsbDecision *dec, uint8_t klass) {
         return false;
 }
 
-/* Authorise the device with its interfaces arriving unauthorised, then
- * only the allowed interfaces, whose drivers bind when probed. */
-static int allow_interfaces(UsbPlugin *u, const UsbSysDevice *d, const UsbDecision *dec) {
-        int root_fd = u->api->root_fd;
-        char hub[32], path[512];
+/* Each interface of an authorised device as the decision has it: an
+ * allowed one authorised and its driver probed, any other deauthorised,
+ * which unbinds its driver (a device the kernel authorised before the
+ * agent ran has every interface authorised). dec NULL: all are allowed.
+ * An interface already as wanted is left alone. */
+static int set_interfaces(UsbPlugin *u, const UsbSysDevice *d, const UsbDecision *dec) {
+        int root_fd = u->api->root_fd, r = 0;
+        size_t l = strlen(d->name);
+        char path[512];
         struct dirent *de;
         DIR *dir;
-        int fd, r;
-
-        root_hub_of(d->name, hub, sizeof hub);
-        r = usb_sys_write(root_fd, hub, "interface_authorized_default", "0");
-        if (r < 0)
-                return r; /* without it the storage interface would bind at once: stay blocked */
-        r = usb_sys_write(root_fd, d->name, "authorized", "1");
-        (void) usb_sys_write(root_fd, hub, "interface_authorized_default", "1");
-        if (r < 0)
-                return r;
+        int fd;
 
         snprintf(path, sizeof path, "sys/bus/usb/devices/%s", d->name);
         fd = openat(root_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -117,19 +112,27 @@ static int allow_interfaces(UsbPlugin *u, const UsbSysDevice *d, const UsbDecisi
                 return -errno;
         }
         while ((de = readdir(dir))) {
-                _cleanup_free_ char *iface = NULL, *klass = NULL;
-                size_t l = strlen(d->name);
+                _cleanup_free_ char *klass = NULL, *auth = NULL;
+                const char *iface = de->d_name;
+                bool allowed;
+                int k;
 
                 /* interfaces are "<device>:<config>.<number>" */
-                if (strncmp(de->d_name, d->name, l) != 0 || de->d_name[l] != ':')
+                if (strncmp(iface, d->name, l) != 0 || iface[l] != ':')
                         continue;
-                if (asprintf(&iface, "%s", de->d_name) < 0)
-                        break;
-                if (usb_sys_read_attr(root_fd, iface, "bInterfaceClass", &klass) < 0)
+                /* An interface whose class cannot be read is not allowed. */
+                allowed = !dec || (usb_sys_read_attr(root_fd, iface, "bInterfaceClass", &klass) >= 0 &&
+                                   class_allowed(dec, (uint8_t) strtoul(klass, NULL, 16)));
+                if (usb_sys_read_attr(root_fd, iface, "authorized", &auth) >= 0 &&
+                    strcmp(auth, allowed ? "1" : "0") == 0)
                         continue;
-                if (!class_allowed(dec, (uint8_t) strtoul(klass, NULL, 16)))
+                k = usb_sys_write(root_fd, iface, "authorized", allowed ? "1" : "0");
+                if (k < 0) {
+                        if (!allowed)
+                                r = k; /* it may still work: report it */
                         continue;
-                if (usb_sys_write(root_fd, iface, "authorized", "1") >= 0) {
+                }
+                if (allowed) {
                         int pfd = openat(root_fd, "sys/bus/usb/drivers_probe",
                                          O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
                         if (pfd >= 0) {
@@ -139,7 +142,25 @@ static int allow_interfaces(UsbPlugin *u, const UsbSysDevice *d, const UsbDecisi
                 }
         }
         closedir(dir);
-        return 0;
+        return r;
+}
+
+/* Authorise the device with its interfaces arriving unauthorised, then
+ * only the allowed interfaces, whose drivers bind when probed. */
+static int allow_interfaces(UsbPlugin *u, const UsbSysDevice *d, const UsbDecision *dec) {
+        int root_fd = u->api->root_fd;
+        char hub[32];
+        int r;
+
+        root_hub_of(d->name, hub, sizeof hub);
+        r = usb_sys_write(root_fd, hub, "interface_authorized_default", "0");
+        if (r < 0)
+                return r; /* without it the storage interface would bind at once: stay blocked */
+        r = usb_sys_write(root_fd, d->name, "authorized", "1");
+        (void) usb_sys_write(root_fd, hub, "interface_authorized_default", "1");
+        if (r < 0)
+                return r;
+        return set_interfaces(u, d, dec);
 }
 
 static const char *verdict_word(UsbVerdict v) {
@@ -162,7 +183,11 @@ static int enforce(UsbPlugin *u, const UsbSysDevice *d, const UsbDecision *dec) 
                 return 0;
         switch (dec->verdict) {
         case USB_VERDICT_ALLOW:
-                return d->authorized == 1 ? 0 : usb_sys_write(root_fd, d->name, "authorized", "1");
+                /* Authorised already, perhaps interface by interface (a
+                 * composite device registered after it was plugged in). */
+                if (d->authorized == 1)
+                        return set_interfaces(u, d, NULL);
+                return usb_sys_write(root_fd, d->name, "authorized", "1");
         case USB_VERDICT_ALLOW_INTERFACES:
                 return allow_interfaces(u, d, dec);
         case USB_VERDICT_REJECT:
@@ -181,9 +206,14 @@ int usb_decide_one(UsbPlugin *u, const char *name) {
 
         r = usb_sys_read(u->api->root_fd, name, &d);
         if (r < 0) {
-                /* A device that cannot be read cannot be judged: it stays as
-                 * the kernel left it, unauthorised when arriving. */
+                /* A device that cannot be read cannot be judged, so it may
+                 * not work: one arriving is unauthorised already, one the
+                 * kernel authorised before the agent ran is deauthorised. */
                 u->api->log(u->host, LOG_WARNING, "cannot read USB device %s: %s", name, strerror(-r));
+                if (u->enforce && strncmp(name, "usb", 3) != 0 &&
+                    usb_sys_write(u->api->root_fd, name, "authorized", "0") >= 0 &&
+                    asprintf(&text, "port %s: cannot read the device (%s): blocked", name, strerror(-r)) >= 0)
+                        (void) u->api->emit_event(u->host, "usb.blocked", name, text);
                 return r;
         }
         if (d->root_hub)

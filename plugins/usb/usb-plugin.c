@@ -3,6 +3,7 @@
  * whether it may work, and enforces that through the kernel's USB
  * authorisation (詳細編 2.2(3)②, 2.2(4)①②, 7.1(14)①③④). */
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,7 +87,12 @@ static const char *param_or(UsbPlugin *u, const struct mamori_rule *r, const cha
 /* The files the usb.enforcing rule names (NULL: the defaults), and the
  * rules read from the rule file. Both paths are set, or neither. */
 static int usb_configure(UsbPlugin *u, const struct mamori_rule *enforcing) {
-        char *rule_file = strdup(param_or(u, enforcing, "rule-file", USB_DEFAULT_RULE_FILE)),
+        /* The rule's param wins over mamori.conf's [USB] RuleFile=. */
+        const char *configured = u->api->size >= offsetof(struct mamori_host_api, setting) +
+                                                 sizeof(u->api->setting) && u->api->setting ?
+                                 u->api->setting(u->host, "USB", "RuleFile") : NULL;
+        char *rule_file = strdup(param_or(u, enforcing, "rule-file",
+                                          configured ? configured : USB_DEFAULT_RULE_FILE)),
              *udev_rule = strdup(param_or(u, enforcing, "udev-rule", USB_DEFAULT_UDEV_RULE));
 
         if (!rule_file || !udev_rule) {
@@ -137,16 +143,6 @@ static int usb_evaluate(void *state, const struct mamori_rule *r) {
          * now, and enforce nothing. */
         if (!u->rule_file) {
                 int k = usb_configure(u, strcmp(r->check, "usb.enforcing") == 0 ? r : NULL);
-                if (k < 0)
-                        return k;
-        }
-        int k;
-
-        /* mamorid --once evaluates without ever calling watch(): read the
-         * files this rule names (the defaults for the other check), and
-         * enforce nothing. */
-        if (!u->rule_file) {
-                k = usb_configure(u, strcmp(r->check, "usb.enforcing") == 0 ? r : NULL);
                 if (k < 0)
                         return k;
         }

@@ -359,7 +359,7 @@ int usb_action_list(UsbPlugin *u) {
 
                 if (usb_sys_read(u->api->root_fd, *n, &d) < 0 || d->root_hub)
                         continue;
-                if (usb_decide(u->rules, d, &dec) < 0)
+                if (usb_decide_quietly(u->rules, d, &dec) < 0)
                         continue;
                 (void) usb_device_interfaces_string(d, &ifaces);
                 usb_out(u, "%-8s %s:%s %-24s serial %-16s %s  %s  [%s] hash %s", d->name, d->id_vendor,

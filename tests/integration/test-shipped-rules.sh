@@ -27,4 +27,13 @@ assert_eq "the demo's empty password is found" fail \
 assert_contains "naming the account" kiosk \
         "$(jq -r '.rules[] | select(.id=="accounts.no-empty-passwords") | .evidence[]' "$TMP/report.json")"
 assert_not_contains "no password hash leaks into the report" 'DEMOdemo' "$(cat "$TMP/report.json")"
+
+# mamori.conf's [USB] RuleFile= reaches the usb plugin (read under the root).
+mkdir -p "$TMP/demo/etc/mamori"
+echo 'allow id 1234:5678 serial "unterminated' > "$TMP/demo/etc/mamori/site-usb.rules"
+printf '[USB]\nRuleFile=/etc/mamori/site-usb.rules\n' > "$TMP/usb.conf"
+"$MAMORID" --once --root "$TMP/demo" --rules "$SRC/rules" --plugins "$TMP/plugins" --state "$TMP/state2" \
+        --report "$TMP/report2.json" --config "$TMP/usb.conf" >/dev/null 2>&1
+assert_contains "[USB] RuleFile= is the file the usb plugin reads" "site-usb.rules cannot be used (line 1" \
+        "$(jq -r '.rules[] | select(.id=="usb.enforcing") | .evidence[]' "$TMP/report2.json")"
 finish

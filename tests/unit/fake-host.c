@@ -139,6 +139,7 @@ int fake_host_init(FakeHost *fh, const char *root, const struct mamori_plugin *p
                 .state_get = fake_state_get,
                 .state_put = fake_state_put,
                 .action_output = fake_action_output,
+                .setting = NULL,
         };
         return p->init((struct mamori_host *) (void *) fh, &fh->api, &fh->state);
 }

@@ -31,7 +31,7 @@ LIBS = $(PKG_LIBS) -ldl -lm
 # an error (not under sanitizers, whose runtime lives in the executable).
 PLUGIN_LDFLAGS := $(if $(SANITIZE),,-Wl,-z,defs)
 
-AGENT_MAINS := agent/mamorid.c agent/mamorictl.c
+AGENT_MAINS := agent/mamorid.c agent/mamorictl.c agent/reportd.c agent/collect.c
 CORE_SRCS := $(filter-out $(AGENT_MAINS),$(wildcard agent/*.c))
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 PLUGIN_NAMES := $(patsubst plugins/%/,%,$(wildcard plugins/*/))
@@ -45,7 +45,7 @@ UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
 FUZZ_NAMES := $(FUZZ_SRCS:tests/fuzz/%.c=%)
-BINS := $(BUILD)/mamorid $(BUILD)/mamorictl
+BINS := $(BUILD)/mamorid $(BUILD)/mamorictl $(BUILD)/mamori-reportd $(BUILD)/mamori-collect
 
 # A plugin's objects go into the unit tests and fuzz targets whose name
 # starts with the plugin's name, with tests/unit/fake-host.c standing in for
@@ -90,7 +90,7 @@ $(DEPS_STAMP): packaging/install-deps.sh
 	@touch $@
 deps: $(DEPS_STAMP)
 deps-test: $(DEPS_STAMP)
-	@packaging/install-deps.sh test
+	@packaging/install-deps.sh test upstream
 
 $(BUILD)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
@@ -102,6 +102,12 @@ $(BUILD)/libmamori-core.a: $(CORE_OBJS)
 
 $(BUILD)/mamorid $(BUILD)/mamorictl: $(BUILD)/%: $(BUILD)/agent/%.o $(BUILD)/libmamori-core.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# The report endpoint (its own unprivileged process) and the fleet collector.
+$(BUILD)/mamori-reportd: $(BUILD)/agent/reportd.o $(BUILD)/libmamori-core.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(shell pkg-config --libs libmicrohttpd gnutls) -lpthread
+$(BUILD)/mamori-collect: $(BUILD)/agent/collect.o $(BUILD)/libmamori-core.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(shell pkg-config --libs libcurl)
 
 .SECONDEXPANSION:
 $(BUILD)/plugins/%.so: $$(call plugin_objs,$$*)
@@ -194,7 +200,7 @@ run: all
 	@tests/demo/run.sh $(BUILD)
 
 bench: all
-	@packaging/install-deps.sh build bench
+	@packaging/install-deps.sh build bench upstream usbguard
 	@tests/bench/run-all.sh $(BUILD)
 
 clean:

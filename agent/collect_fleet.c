@@ -191,6 +191,7 @@ int fleet_finish(Fleet *f) {
                 f->clauses[c].n_terminals = clause_terminals(&f->clauses[c], f->n);
                 qsort(f->clauses[c].rules, f->clauses[c].n_rules, sizeof(FleetRule), rule_cmp);
         }
-        qsort(f->clauses, f->n_clauses, sizeof(FleetClause), clause_cmp);
+        if (f->n_clauses > 0)
+                qsort(f->clauses, f->n_clauses, sizeof(FleetClause), clause_cmp);
         return 0;
 }

@@ -38,6 +38,7 @@ typedef struct ReportCache {
         size_t json_size;
         char *metrics;
         size_t metrics_size;
+        int last_error;          /* logged once, not for every request */
 } ReportCache;
 
 /* One accepted TCP connection, to enforce the header timeout that
@@ -50,6 +51,7 @@ typedef struct Conn {
         uint64_t since_usec;     /* connect, or the end of the last answer */
         bool in_request;         /* headers complete, answer under way */
         bool reaped;
+        bool verified;           /* peer certificate checked once for the connection */
 } Conn;
 
 typedef struct Reportd {
@@ -95,8 +97,10 @@ static void cache_refresh(ReportCache *c) {
         int r;
 
         if (stat(c->path, &st) < 0) {
-                if (c->json)
-                        log_warning_errno(errno, "Report %s is gone: %m", c->path);
+                r = -errno;
+                if (r != c->last_error)
+                        log_warning_errno(r, "Report %s cannot be read, answering 503: %m", c->path);
+                c->last_error = r;
                 cache_drop(c);
                 return;
         }
@@ -108,9 +112,12 @@ static void cache_refresh(ReportCache *c) {
         cache_drop(c);
         r = read_whole(c->path, c->max_size, &json, &json_size);
         if (r < 0) {
-                log_warning_errno(r, "Failed to read report %s: %m", c->path);
+                if (r != c->last_error)
+                        log_warning_errno(r, "Failed to read report %s, answering 503: %m", c->path);
+                c->last_error = r;
                 return;
         }
+        c->last_error = 0;
         r = metrics_from_report(json, json_size, &metrics, &metrics_size);
         if (r == -ENOMEM) {
                 log_oom();
@@ -226,9 +233,13 @@ static void reap_slow(Reportd *d) {
 }
 
 /* The TLS handshake already refused clients without a certificate of
- * --client-ca; this checks the result again for the connection that is
- * about to be answered, so that no change in how libmicrohttpd sets up
- * its sessions can let an unverified client through. */
+ * --client-ca; this checks the result again, once per connection (the
+ * peer cannot change within it: TLS 1.3 has no renegotiation, and a GnuTLS
+ * server renegotiates TLS 1.2 only when the application asks, which
+ * libmicrohttpd never does), so that no change in how libmicrohttpd sets up its
+ * sessions can let an unverified client through. A chain verification
+ * costs more than the rest of an answer: it is not repeated for every
+ * request of a kept-alive connection. */
 static bool peer_verified(struct MHD_Connection *connection) {
         const union MHD_ConnectionInfo *tls =
                 MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
@@ -255,31 +266,48 @@ static bool request_has_body(struct MHD_Connection *connection) {
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **req_cls) {
-        static int marker;
+        static int headers_seen, answered;
         Reportd *d = cls;
         Conn *c = conn_of(connection);
         struct MHD_Response *mr;
         HttpRequest req;
         HttpResponse resp;
         enum MHD_Result ret;
+        bool has_body;
         int n_args;
 
-        /* A later call of the same request carries body bytes: the answer
-         * (413) is already queued; drop them. */
-        if (*req_cls) {
+        /* Body bytes after the answer (413) was queued: dropped unread. */
+        if (*req_cls == &answered) {
                 *upload_data_size = 0;
                 return MHD_YES;
         }
-        *req_cls = &marker;
-        if (c) {
-                pthread_mutex_lock(&d->conns_lock);
-                c->in_request = true;
-                pthread_mutex_unlock(&d->conns_lock);
+        has_body = request_has_body(connection);
+        if (!*req_cls) {
+                *req_cls = &headers_seen;
+                if (c) {
+                        pthread_mutex_lock(&d->conns_lock);
+                        c->in_request = true;
+                        pthread_mutex_unlock(&d->conns_lock);
+                }
+                if (!(c && c->verified)) {
+                        if (!peer_verified(connection)) {
+                                log_notice("Refused a request from a client without a verified certificate.");
+                                return MHD_NO;
+                        }
+                        if (c)
+                                c->verified = true;
+                }
+                /* Answered on the next call, once libmicrohttpd has the whole
+                 * request: an answer queued now would close the connection
+                 * (no keep-alive). A request with a body is answered at once
+                 * (413), and that connection is closed on purpose. */
+                if (!has_body)
+                        return MHD_YES;
+        } else if (*upload_data_size > 0) {
+                *upload_data_size = 0;
+                return MHD_YES;
         }
-        if (!peer_verified(connection)) {
-                log_notice("Refused a request from a client without a verified certificate.");
-                return MHD_NO;
-        }
+        *req_cls = &answered;
 
         n_args = MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, NULL, NULL);
         req = (HttpRequest) {
@@ -287,7 +315,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
                 .path = url,
                 .version = version,
                 .n_query_args = n_args > 0 ? (size_t) n_args : 0,
-                .has_body = request_has_body(connection),
+                .has_body = has_body,
         };
 
         pthread_mutex_lock(&d->cache.lock);

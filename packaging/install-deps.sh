@@ -5,12 +5,15 @@
 set -eu
 
 pkgs_build="make gcc pkg-config libsystemd-dev libudev-dev libblkid-dev libyaml-dev
-            libsqlite3-dev libssl-dev libjson-c-dev"
+            libsqlite3-dev libssl-dev libjson-c-dev libmicrohttpd-dev libgnutls28-dev
+            libcurl4-openssl-dev"
 pkgs_test="libcmocka-dev dbus-daemon sqlite3 jq clang dconf-cli"
 pkgs_fuzz="clang libclang-rt-14-dev"
 pkgs_vm="qemu-system-x86 linux-image-amd64 busybox-static kmod cpio socat dosfstools xz-utils"
 pkgs_bench="hyperfine aide time"
 pkgs_usbguard="usbguard"
+pkgs_upstream="openssl curl jq sqlite3 prometheus chromium fonts-ipafont-gothic"
+pkgs_notify="gettext locales jq dbus-daemon dbus-bin xvfb dunst imagemagick fonts-ipafont-gothic"
 pkgs_deb="debhelper dpkg-dev lintian"
 pkgs_boot="debootstrap qemu-system-x86 qemu-utils e2fsprogs socat xz-utils"
 

@@ -91,20 +91,20 @@ done > "$TMP/inventory"
 collect_run() { # LABEL: one pull of all, timed
         /usr/bin/time -v -o "$TMP/time-$1" "$COLLECT" --inventory "$TMP/inventory" --cert "$C/client.crt" \
                 --key "$C/client.key" --cacert "$C/ca.crt" --state "$TMP/history.db" --parallel 64 \
-                --html "$OUT/fleet.html" --csv "$OUT/fleet.csv" --json "$OUT/fleet.json" > "$TMP/collect-$1.out" 2>&1
+                --html "$OUT/fleet-$1.html" --csv "$OUT/fleet-$1.csv" --json "$OUT/fleet-$1.json" > "$TMP/collect-$1.out" 2>&1
         wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$TMP/time-$1")
         rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$TMP/time-$1")
-        echo "collector ($1): $TERMINALS reports from $ENDPOINTS endpoints, wall $wall, peak RSS $((rss / 1024)) MiB"
+        cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$TMP/time-$1")
+        echo "collector ($1): $TERMINALS reports from $ENDPOINTS endpoints, wall $wall, CPU ${cpu}s, peak RSS $((rss / 1024)) MiB"
         echo "  $(tail -n 1 "$TMP/collect-$1.out")"
+        jq -r '.terminals[] | select(.status != "ok") | "  not pulled: \(.error)"' "$OUT/fleet-$1.json" | sort | uniq -c
 }
 echo "== mamori-collect: $TERMINALS terminals over mutual TLS (report $report_size bytes each, --parallel 64)"
 collect_run first
 collect_run second      # with history: trends and chain checks against the first pull
-ok=$(jq .summary.ok "$OUT/fleet.json")
-[ "$ok" = "$TERMINALS" ] || echo "  WARNING: only $ok of $TERMINALS pulled"
-echo "  HTML $(stat -c %s "$OUT/fleet.html") bytes, CSV $(stat -c %s "$OUT/fleet.csv") bytes, JSON $(stat -c %s "$OUT/fleet.json") bytes, history $(stat -c %s "$TMP/history.db") bytes after 2 pulls"
+echo "  HTML $(stat -c %s "$OUT/fleet-second.html") bytes, CSV $(stat -c %s "$OUT/fleet-second.csv") bytes, JSON $(stat -c %s "$OUT/fleet-second.json") bytes, history $(stat -c %s "$TMP/history.db") bytes after 2 pulls"
 for p in $PIDS; do kill "$p" 2>/dev/null; done
-wait 2>/dev/null
+wait $PIDS 2>/dev/null
 PIDS=""
 
 # --- reportd: GET /metrics ----------------------------------------------------
@@ -112,6 +112,9 @@ start_reportd metrics "$TMP/report.json" --max-connections 256 --max-connections
 port=$(wait_port metrics)
 URL=https://127.0.0.1:$port/metrics
 rss() { sed -n "s/^$1:[[:space:]]*//p" /proc/$RPID/status; }
+# CPU seconds the endpoint used so far (user + system).
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' /proc/$RPID/stat; }
+per_req() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { printf "%.0f", (b - a) * 1e6 / n }'; }
 echo "== mamori-reportd: GET /metrics over mutual TLS ($(curl -s --cacert "$C/ca.crt" --cert "$C/client.crt" \
         --key "$C/client.key" "$URL" | wc -c) bytes), RSS idle $(rss VmRSS)"
 for i in $(seq "$REQUESTS"); do echo "url = \"$URL\""; echo 'output = "/dev/null"'; done > "$TMP/urls"
@@ -120,28 +123,33 @@ now() { date +%s.%N; }
 rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f", n / (b - a) }'; }
 
 # Kept alive: one TLS session, requests one after another.
-t0=$(now)
+c0=$(cpu); t0=$(now)
 codes=$(curl -s --cacert "$C/ca.crt" --cert "$C/client.crt" --key "$C/client.key" -w '%{http_code}\n' -K "$TMP/urls" | sort | uniq -c)
-t1=$(now)
-echo "  one kept-alive connection: $REQUESTS requests, $(rate "$REQUESTS" "$t0" "$t1") requests/s ($(echo $codes))"
+t1=$(now); c1=$(cpu)
+echo "  one kept-alive connection: $REQUESTS requests, $(rate "$REQUESTS" "$t0" "$t1") requests/s ($(echo $codes));" \
+        "endpoint CPU $(per_req "$c0" "$c1" "$REQUESTS") µs/request"
 
 # Eight clients at once, keep-alive each.
-t0=$(now)
+c0=$(cpu); t0=$(now)
+clients=""
 for c in $(seq 8); do
         curl -s --cacert "$C/ca.crt" --cert "$C/client.crt" --key "$C/client.key" -K "$TMP/urls" &
+        clients="$clients $!"
 done
-wait
-t1=$(now)
-echo "  8 kept-alive connections: $((8 * REQUESTS)) requests, $(rate $((8 * REQUESTS)) "$t0" "$t1") requests/s"
+wait $clients
+t1=$(now); c1=$(cpu)
+echo "  8 kept-alive connections: $((8 * REQUESTS)) requests, $(rate $((8 * REQUESTS)) "$t0" "$t1") requests/s;" \
+        "endpoint CPU $(per_req "$c0" "$c1" $((8 * REQUESTS))) µs/request"
 
 # A full mutual-TLS handshake for every request (Prometheus with keep-alive
 # off, or many scrapers).
 n=$((REQUESTS / 5))
 head -n $((2 * n)) "$TMP/urls" > "$TMP/urls-short"
-t0=$(now)
-curl -s --cacert "$C/ca.crt" --cert "$C/client.crt" --key "$C/client.key" -H 'Connection: close' \
-        --parallel --parallel-max 8 -K "$TMP/urls-short"
-t1=$(now)
-echo "  new TLS handshake per request, 8 in parallel: $n requests, $(rate "$n" "$t0" "$t1") requests/s"
+c0=$(cpu); t0=$(now)
+curl -s --no-progress-meter --cacert "$C/ca.crt" --cert "$C/client.crt" --key "$C/client.key" -H 'Connection: close' \
+        --parallel --parallel-max 8 -K "$TMP/urls-short" 2>/dev/null
+t1=$(now); c1=$(cpu)
+echo "  new TLS handshake per request, 8 in parallel: $n requests, $(rate "$n" "$t0" "$t1") requests/s;" \
+        "endpoint CPU $(per_req "$c0" "$c1" "$n") µs/request"
 echo "  reportd memory after serving: RSS $(rss VmRSS), peak $(rss VmHWM)"
 echo "  (client and server share the same $(nproc) CPUs; curl's own TLS work is in these figures)"

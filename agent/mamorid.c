@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <string.h>
 
+#include "bus.h"
 #include "config.h"
 #include "log.h"
 #include "manager.h"
@@ -281,6 +282,12 @@ static int run(int argc, char **argv) {
 
         r = manager_new(&s, &m);
         if (r < 0) {
+                r = EXIT_RUNTIME;
+                goto finish;
+        }
+        /* On the bus before the policy arms the plugins: the decisions the
+         * usb plugin makes for present devices are signalled too. */
+        if (s.use_bus && bus_setup(m) < 0) {
                 r = EXIT_RUNTIME;
                 goto finish;
         }

@@ -662,12 +662,6 @@ int manager_run(Manager *m) {
         if (r < 0)
                 log_warning_errno(r, "Failed to enable the watchdog, ignoring: %m");
 
-        if (m->settings.use_bus) {
-                r = bus_setup(m);
-                if (r < 0)
-                        return r;
-        }
-
         r = manager_evaluate_all(m);
         if (r < 0)
                 return r;

@@ -6,7 +6,7 @@ set -eu
 
 pkgs_build="make gcc pkg-config libsystemd-dev libudev-dev libblkid-dev libyaml-dev
             libsqlite3-dev libssl-dev libjson-c-dev libmicrohttpd-dev libgnutls28-dev
-            libcurl4-openssl-dev"
+            libcurl4-openssl-dev gettext"
 pkgs_test="libcmocka-dev dbus-daemon sqlite3 jq clang dconf-cli"
 pkgs_fuzz="clang libclang-rt-14-dev"
 pkgs_vm="qemu-system-x86 linux-image-amd64 busybox-static kmod cpio socat dosfstools xz-utils"

@@ -46,7 +46,8 @@ static void help(void) {
                "  rules                   the rules in force\n"
                "  reload                  reload the policy (administrator only)\n"
                "  actions                 what the plugins offer (e.g. usb register)\n"
-               "  PLUGIN ACTION [ARG...]  run a plugin's action: mamorictl usb list\n\n"
+               "  PLUGIN ACTION [ARG...]  run a plugin's action: mamorictl usb list\n"
+               "                          (baseline = integrity, packages = software)\n\n"
                "Options:\n"
                "  --json                  machine-readable output\n"
                "  --bus ADDRESS           talk to the agent on ADDRESS (default: system bus)\n"
@@ -477,6 +478,16 @@ static int run_plugin_action(Ctl *c, const char *plugin, const char *action, cha
         return EXIT_OK;
 }
 
+/* Words administrators reach for, mapped to the plugin that answers:
+ * "mamorictl baseline accept /etc/hosts" is the integrity plugin's accept. */
+static const char *plugin_alias(const char *word) {
+        if (streq(word, "baseline"))
+                return "integrity";
+        if (streq(word, "packages"))
+                return "software";
+        return word;
+}
+
 /* Where the command word is: the first argument that is neither an option
  * nor an option's value. Everything after a plugin's action belongs to the
  * plugin (its own --read-only and such), not to mamorictl. */
@@ -564,7 +575,7 @@ int main(int argc, char **argv) {
                 }
                 r = connect_bus(&c);
                 if (r == EXIT_OK)
-                        r = run_plugin_action(&c, argv[cmd], argv[cmd + 1], argv + cmd + 2);
+                        r = run_plugin_action(&c, plugin_alias(argv[cmd]), argv[cmd + 1], argv + cmd + 2);
                 sd_bus_flush_close_unref(c.bus);
                 return r;
         }

@@ -87,7 +87,7 @@ int gvariant_type_check(const char *type, size_t len) {
 
 /* RFC 3629 UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF.
  * NUL is not allowed inside (GVariant strings end at their only NUL). */
-static bool utf8_is_valid(const uint8_t *s, size_t n) {
+bool sl_utf8_is_valid(const uint8_t *s, size_t n) {
         size_t i = 0;
 
         while (i < n) {
@@ -203,7 +203,7 @@ int gvariant_decode(const char *type, size_t type_len, const uint8_t *data, size
         case 's':
                 v.kind = GVARIANT_STRING;
                 /* The NUL must be last and the only one. */
-                if (size == 0 || data[size - 1] != 0 || !utf8_is_valid(data, size - 1))
+                if (size == 0 || data[size - 1] != 0 || !sl_utf8_is_valid(data, size - 1))
                         return -EBADMSG;
                 v.str = (const char *) data;
                 v.str_len = size - 1;

@@ -288,3 +288,20 @@ size_t gvdb_table_count_values(const GvdbTable *t) {
                 n += item_type(item_at(t, i)) == 'v';
         return n;
 }
+
+int gvdb_table_get_raw(const GvdbTable *t, const char *key, const uint8_t **ret_data, size_t *ret_size) {
+        const uint8_t *it;
+        int64_t i;
+
+        i = table_lookup(t, key, 'v');
+        if (i < 0)
+                return 0;
+        it = item_at(t, (uint32_t) i);
+        *ret_data = t->data + item_start(it);
+        *ret_size = item_end(it) - item_start(it);
+        return 1;
+}
+
+size_t gvdb_table_n_items(const GvdbTable *t) {
+        return t ? t->n_items : 0;
+}

@@ -143,3 +143,48 @@ const char *sl_format_time(const struct timespec *ts, char *buf, size_t size) {
                 snprintf(buf, size, "@%lld", (long long) ts->tv_sec);
         return buf;
 }
+
+int sl_read_stream(int root_fd, const char *path, size_t max, char **ret, size_t *ret_size) {
+        _cleanup_sl_close_ int fd = -1;
+        _cleanup_sl_free_ char *buf = NULL;
+        size_t have = 0, alloc = 4096;
+
+        if (root_fd < 0 || !path || !ret || max == 0)
+                return -EINVAL;
+        /* /proc files report size 0: read until the end, up to max. */
+        fd = openat(root_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        if (alloc > max)
+                alloc = max;
+        buf = malloc(alloc + 1);
+        if (!buf)
+                return -ENOMEM;
+        while (have < max) {
+                ssize_t n;
+
+                if (have == alloc) {
+                        size_t a = alloc * 2 > max ? max : alloc * 2;
+                        char *grown = realloc(buf, a + 1);
+
+                        if (!grown)
+                                return -ENOMEM;
+                        buf = grown;
+                        alloc = a;
+                }
+                n = read(fd, buf + have, alloc - have);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        break;
+                have += (size_t) n;
+        }
+        buf[have] = '\0';
+        *ret = buf;
+        buf = NULL;
+        *ret_size = have;
+        return 0;
+}

@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The screenlock plugin's glue: the exported struct, rule params, and the
- * way findings reach the host. The check itself is in screenlock-check.c. */
+ * way findings reach the host. The checks are in screenlock-check.c
+ * (screenlock.policy) and screenlock-sessions.c (screenlock.sessions);
+ * watch() is in screenlock-watch.c. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "screenlock.h"
+#include "screenlock-sessions.h"
 
 static const char *const screenlock_checks[] = {
         "screenlock.policy",
+        "screenlock.sessions",
         NULL,
 };
 
@@ -23,6 +28,15 @@ static const ParamSpec policy_params[] = {
         { "max-idle-sec", 1, UINT32_MAX, offsetof(ScreenlockParams, max_idle_sec) },
         { "max-lock-delay-sec", 0, UINT32_MAX, offsetof(ScreenlockParams, max_lock_delay_sec) },
 };
+
+/* screenlock.sessions takes only the idle limit; it shares the struct. */
+static const ParamSpec sessions_params[] = {
+        { "max-idle-sec", 1, UINT32_MAX, offsetof(ScreenlockParams, max_idle_sec) },
+};
+
+static bool is_sessions(const struct mamori_rule *r) {
+        return r->check && strcmp(r->check, "screenlock.sessions") == 0;
+}
 
 static int parse_u64(const char *s, uint64_t *ret) {
         uint64_t v = 0;
@@ -46,6 +60,8 @@ static int params_parse(const struct mamori_rule *r, ScreenlockParams *ret, size
                 .max_idle_sec = 600,            /* 10 minutes, the shipped rule's value */
                 .max_lock_delay_sec = 0,        /* lock as soon as the screen blanks */
         };
+        const ParamSpec *specs = is_sessions(r) ? sessions_params : policy_params;
+        size_t n_specs = is_sessions(r) ? SL_ELEMENTSOF(sessions_params) : SL_ELEMENTSOF(policy_params);
         char shown[96];
 
         for (size_t i = 0; i < r->n_params; i++) {
@@ -58,13 +74,14 @@ static int params_parse(const struct mamori_rule *r, ScreenlockParams *ret, size
                         snprintf(msg, msg_size, "param %zu has no key or no values", i);
                         return -EINVAL;
                 }
-                for (size_t j = 0; j < SL_ELEMENTSOF(policy_params); j++)
-                        if (strcmp(policy_params[j].key, rp->key) == 0)
-                                spec = &policy_params[j];
+                for (size_t j = 0; j < n_specs; j++)
+                        if (strcmp(specs[j].key, rp->key) == 0)
+                                spec = &specs[j];
                 if (!spec) {
-                        snprintf(msg, msg_size,
-                                 "unknown param \"%s\": screenlock.policy takes max-idle-sec, max-lock-delay-sec",
-                                 sl_text_safe(rp->key, 48, shown, sizeof(shown)));
+                        snprintf(msg, msg_size, "unknown param \"%s\": %s",
+                                 sl_text_safe(rp->key, 48, shown, sizeof(shown)),
+                                 is_sessions(r) ? "screenlock.sessions takes max-idle-sec"
+                                                : "screenlock.policy takes max-idle-sec, max-lock-delay-sec");
                         return -EINVAL;
                 }
                 for (size_t j = 0; j < i; j++)
@@ -90,6 +107,15 @@ static int params_parse(const struct mamori_rule *r, ScreenlockParams *ret, size
         return 0;
 }
 
+int sl_rule_params(const struct mamori_rule *r, ScreenlockParams *ret) {
+        size_t bad;
+        char msg[8];
+
+        if (r->n_params > 0 && !r->params)
+                return -EINVAL;
+        return params_parse(r, ret, &bad, msg, sizeof(msg));
+}
+
 int sl_emit(SlEval *e, mamori_status status, const char *subject, const char *fmt, ...) {
         char raw[SL_EVIDENCE_MAX], evidence[SL_EVIDENCE_MAX];
         struct mamori_finding f;
@@ -103,6 +129,8 @@ int sl_emit(SlEval *e, mamori_status status, const char *subject, const char *fm
 
         /* Past the cap findings are counted, not sent: evaluate() says how
          * many were left out. */
+        if (e->quiet)
+                return 0;
         if (e->n_emitted >= SL_MAX_FINDINGS) {
                 e->n_suppressed++;
                 return 0;
@@ -144,8 +172,70 @@ static int screenlock_init(struct mamori_host *h, const struct mamori_host_api *
                 .host = h,
                 .api = api,
                 .root_fd = api->root_fd,
+                .inotify_fd = -1,
         };
+        /* No bus yet: logind is asked on first use, so that loading the
+         * plugin never blocks and tests can put their own source in. */
+        s->idle = calloc(1, sizeof(SlIdleTracker));
+        if (!s->idle) {
+                free(s);
+                return -ENOMEM;
+        }
         *ret_state = s;
+        return 0;
+}
+
+static void source_free(Screenlock *s) {
+        if (!s->sessions)
+                return;
+        if (s->sessions->free)
+                s->sessions->free(s->sessions->userdata);
+        free(s->sessions);
+        s->sessions = NULL;
+}
+
+void screenlock_set_session_source(void *state, const SlSessionSource *src) {
+        Screenlock *s = state;
+
+        source_free(s);
+        if (!src)
+                return;
+        s->sessions = malloc(sizeof(*s->sessions));
+        if (s->sessions)
+                *s->sessions = *src;
+}
+
+void screenlock_set_clock(void *state, uint64_t (*clock)(void *userdata), void *userdata) {
+        Screenlock *s = state;
+
+        s->clock = clock;
+        s->clock_data = userdata;
+}
+
+uint64_t sl_now_mono(const Screenlock *s) {
+        struct timespec ts;
+
+        if (s->clock)
+                return s->clock(s->clock_data);
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000U + (uint64_t) ts.tv_nsec / 1000U;
+}
+
+int sl_sessions_source(Screenlock *s, const SlSessionSource **ret) {
+        if (!s->sessions) {
+                SlSessionSource src;
+                int r = sl_logind_source_new(NULL, &src);
+
+                if (r < 0)
+                        return r;
+                s->sessions = malloc(sizeof(*s->sessions));
+                if (!s->sessions) {
+                        src.free(src.userdata);
+                        return -ENOMEM;
+                }
+                *s->sessions = src;
+        }
+        *ret = s->sessions;
         return 0;
 }
 
@@ -166,7 +256,7 @@ static int screenlock_validate(void *state, const struct mamori_rule *r, size_t 
 
         if (!r)
                 return -EINVAL;
-        if (!r->check || strcmp(r->check, "screenlock.policy") != 0) {
+        if (!r->check || (strcmp(r->check, "screenlock.policy") != 0 && !is_sessions(r))) {
                 char shown[96];
 
                 snprintf(reterr_msg, msg_size, "unknown check \"%s\"",
@@ -190,7 +280,7 @@ static int screenlock_evaluate(void *state, const struct mamori_rule *r) {
 
         if (!s || !r)
                 return -EINVAL;
-        if (!r->check || strcmp(r->check, "screenlock.policy") != 0)
+        if (!r->check || (strcmp(r->check, "screenlock.policy") != 0 && !is_sessions(r)))
                 return -ENOENT;
         if ((r->n_params > 0 && !r->params) || params_parse(r, &p, &bad_param, msg, sizeof(msg)) < 0)
                 return -EINVAL;
@@ -199,7 +289,10 @@ static int screenlock_evaluate(void *state, const struct mamori_rule *r) {
                 .s = s,
                 .rule = r,
         };
-        k = screenlock_check_policy(&e, &p);
+        if (is_sessions(r))
+                k = screenlock_check_sessions(&e, &(SessionsParams) { .max_idle_sec = p.max_idle_sec });
+        else
+                k = screenlock_check_policy(&e, &p);
         if (k < 0)
                 return k;
 
@@ -219,7 +312,14 @@ static int screenlock_evaluate(void *state, const struct mamori_rule *r) {
 }
 
 static void *screenlock_free(void *state) {
-        free(state);
+        Screenlock *s = state;
+
+        if (!s)
+                return NULL;
+        sl_watch_drop(s);
+        source_free(s);
+        free(s->idle);
+        free(s);
         return NULL;
 }
 
@@ -231,7 +331,7 @@ MAMORI_PLUGIN_EXPORT const struct mamori_plugin mamori_plugin = {
         .init = screenlock_init,
         .validate = screenlock_validate,
         .evaluate = screenlock_evaluate,
-        .watch = NULL,
+        .watch = screenlock_watch,
         .free = screenlock_free,
         .actions = NULL,
         .action = NULL,

@@ -42,6 +42,7 @@ static int user_profile(SlCtx *c, const SlUser *u, const char *shown_user, Dconf
                 r = dconf_profile_parse(buf, size, ret_own);
                 if (r < 0)
                         return r;
+                c->shared_bad++;
                 return sl_emit(c->e, MAMORI_FAIL, shown_user,
                                "the runtime profile /%s replaces %s for this user's sessions; staff can "
                                "write it, so the system's settings and locks need not apply",
@@ -52,11 +53,58 @@ static int user_profile(SlCtx *c, const SlUser *u, const char *shown_user, Dconf
         return 0;
 }
 
+/* What this user's databases (or own profile) change for one desktop. */
+static int check_user_desktop(SlCtx *c, size_t d, const DconfProfile *prof, const DconfProfile *own,
+                              const char *own_path, const SlViews *views, const char *subject) {
+        const DconfDesktop *desk = c->desktops[d];
+        char evidence[SL_EVIDENCE_MAX] = "";
+        int r;
+
+        for (size_t k = 0; k < desk->n_keys; k++) {
+                const KeySpec *ks = &desk->keys[k];
+                char vbuf[256], origin[600];
+                const char *reason = "corrupt", *violation;
+                bool from_user;
+                int bad_source = -1;
+                SlEffective eff;
+                size_t len;
+
+                r = sl_read_key(views, ks, &eff, &bad_source, &reason);
+                if (r == -EBADMSG)
+                        return sl_emit_desk(c, d, MAMORI_ERROR, subject, "cannot read %s from %s: %s", ks->path,
+                                            views->display[bad_source], reason);
+                if (r < 0)
+                        return r;
+
+                /* The machine's own settings are reported once, by the
+                 * caller; here only what this user's databases or own
+                 * profile change. */
+                from_user = eff.read.source >= 0 && prof->sources[eff.read.source].type == DCONF_SOURCE_USER;
+                violation = sl_effective_violation(ks, &eff, c->p, vbuf, sizeof(vbuf));
+                if (violation && (own || from_user)) {
+                        sl_effective_origin(ks, &eff, prof, views, origin, sizeof(origin));
+                        len = strlen(evidence);
+                        snprintf(evidence + len, sizeof(evidence) - len, "%s%s (%s%s%s)",
+                                 len > 0 ? "; " : "", violation, origin, own ? ", profile " : "",
+                                 own ? own_path : "");
+                }
+                if (own && eff.read.writable) {
+                        len = strlen(evidence);
+                        snprintf(evidence + len, sizeof(evidence) - len,
+                                 "%s%s is not locked under profile %s, so this user can change it",
+                                 len > 0 ? "; " : "", ks->name, own_path);
+                }
+        }
+        if (!evidence[0])
+                return 0;
+        return sl_emit_desk(c, d, MAMORI_FAIL, subject, "%s: %s", desk->name, evidence);
+}
+
 static int check_user(SlCtx *c, const SlUser *u) {
         _cleanup_(dconf_profile_freep) DconfProfile *own = NULL;
         SlDb *user_dbs[SL_MAX_SOURCES] = {};
         char home_rel[SL_PATH_MAX], subject[SL_NAME_SHOW + 16], name[SL_NAME_SHOW + 4];
-        char own_path[160], evidence[SL_EVIDENCE_MAX] = "";
+        char own_path[160];
         const DconfProfile *prof;
         bool any_user_db = false, broken = false;
         SlDb *bad = NULL;
@@ -109,49 +157,17 @@ static int check_user(SlCtx *c, const SlUser *u) {
         if (r < 0)
                 goto finish;
         if (broken) {
+                c->shared_bad++;
                 r = sl_emit(c->e, MAMORI_ERROR, subject, "cannot read %s: %s", bad->display, bad->reason);
                 goto finish;
         }
 
-        for (SlKey k = 0; k < _KEY_MAX; k++) {
-                const KeySpec *ks = &sl_key_specs[k];
-                char vbuf[256], origin[600];
-                const char *reason = "corrupt", *violation;
-                bool from_user;
-                int bad_source = -1;
-                SlEffective eff;
-                size_t len;
-
-                r = sl_read_key(&views, k, &eff, &bad_source, &reason);
-                if (r == -EBADMSG) {
-                        r = sl_emit(c->e, MAMORI_ERROR, subject, "cannot read %s from %s: %s", ks->path,
-                                    views.display[bad_source], reason);
-                        goto finish;
-                }
+        for (size_t d = 0; d < c->n_desktops; d++) {
+                r = check_user_desktop(c, d, prof, own, own_path, &views, subject);
                 if (r < 0)
                         goto finish;
-
-                /* The machine's own settings are reported once, by the
-                 * caller; here only what this user's databases or own
-                 * profile change. */
-                from_user = eff.read.source >= 0 && prof->sources[eff.read.source].type == DCONF_SOURCE_USER;
-                violation = sl_effective_violation(k, &eff, c->p, vbuf, sizeof(vbuf));
-                if (violation && (own || from_user)) {
-                        sl_effective_origin(ks, &eff, prof, &views, origin, sizeof(origin));
-                        len = strlen(evidence);
-                        snprintf(evidence + len, sizeof(evidence) - len, "%s%s (%s%s%s)",
-                                 len > 0 ? "; " : "", violation, origin, own ? ", profile " : "",
-                                 own ? own_path : "");
-                }
-                if (own && eff.read.writable) {
-                        len = strlen(evidence);
-                        snprintf(evidence + len, sizeof(evidence) - len,
-                                 "%s%s is not locked under profile %s, so this user can change it",
-                                 len > 0 ? "; " : "", ks->name, own_path);
-                }
         }
-
-        r = evidence[0] ? sl_emit(c->e, MAMORI_FAIL, subject, "%s", evidence) : 0;
+        r = 0;
 
 finish:
         for (size_t i = 0; i < SL_ELEMENTSOF(user_dbs); i++)

@@ -5,16 +5,21 @@
  * 6.1(5)②). Private to the plugin: the plugin includes only mamori-plugin.h
  * from the agent, so the few helpers it needs live here.
  *
- * For GNOME-family desktops the settings are what dconf applies: the
- * profile (dconf-profile.c) names the databases in priority order, each a
- * GVDB file (gvdb.c) whose values are serialised GVariants (gvariant.c);
- * dconf-read.c picks the value a key has the way dconf's engine does, locks
- * included. Those four and users.c are pure: buffers in, structs or a
- * negative errno out, no file system. root-io.c reads under the root;
- * screenlock-sources.c loads the profile and its databases,
- * screenlock-settings.c knows the five GNOME keys, and screenlock-check.c,
- * -stale.c and -users.c turn them into findings; screenlock-plugin.c is the
- * glue.
+ * screenlock.policy, for GNOME-family desktops (GNOME, Cinnamon, MATE,
+ * light-locker), reads what dconf applies: the profile (dconf-profile.c)
+ * names the databases in priority order, each a GVDB file (gvdb.c) whose
+ * values are serialised GVariants (gvariant.c); dconf-read.c picks the
+ * value a key has the way dconf's engine does, locks included. Those four
+ * and users.c are pure: buffers in, structs or a negative errno out, no
+ * file system. root-io.c reads under the root; screenlock-sources.c loads
+ * the profile and its databases, screenlock-settings.c knows each
+ * desktop's keys, and screenlock-dconf.c, -stale.c and -users.c turn them
+ * into findings. KDE Plasma and Xfce are in screenlock-desktops.h
+ * (kconfig.c, xfconf.c and their checks); screenlock-check.c picks the
+ * installed desktops. Enforcement (the dconf keyfile, locks, profile and
+ * compiled database) is in screenlock-enforce.h; screenlock.sessions, the
+ * logind fallback lock and watch() in screenlock-sessions.h;
+ * screenlock-plugin.c is the glue.
  */
 
 #include <errno.h>
@@ -73,6 +78,9 @@ typedef struct GVariantValue {
         const char *str;                /* s: points into the buffer, NUL-terminated there */
         size_t str_len;
 } GVariantValue;
+
+/* RFC 3629 UTF-8 without NUL bytes. */
+bool sl_utf8_is_valid(const uint8_t *s, size_t n);
 
 /* A whole type string is one valid, definite GVariant type: 0 or -EINVAL. */
 int gvariant_type_check(const char *type, size_t len);
@@ -136,6 +144,11 @@ int gvdb_table_has_value(const GvdbTable *t, const char *key);
  * reader does not decode is found (1) with kind GVARIANT_UNSUPPORTED. */
 int gvdb_table_get_value(const GvdbTable *t, const char *key, GVariantValue *ret,
                          const char **ret_reason);
+
+/* The serialised variant stored under key (the value, a 0 byte, its
+ * type), unchecked. 1 found, 0 absent. */
+int gvdb_table_get_raw(const GvdbTable *t, const char *key, const uint8_t **ret_data, size_t *ret_size);
+size_t gvdb_table_n_items(const GvdbTable *t);
 
 /* The number of value ('v') items, for summaries. */
 size_t gvdb_table_count_values(const GvdbTable *t);
@@ -225,6 +238,12 @@ static inline void sl_user_list_freep(SlUserList **l) {
         sl_user_list_free(*l);
 }
 
+/* ---- users.c: /etc/group, for xfconf's "@group" lock lists ---------------------- */
+
+/* Whether user is listed as a member of group in an /etc/group buffer
+ * (xfconfd, like getgrent(), looks at the member list only). */
+bool sl_group_has_member(const char *group_buf, size_t size, const char *group, const char *user);
+
 /* ---- root-io.c: reading under api->root_fd ---------------------------------- */
 
 /* path is relative to the root ("etc/dconf/profile/user"). Regular files
@@ -232,6 +251,9 @@ static inline void sl_user_list_freep(SlUserList **l) {
  * NUL-terminated (not counted in *ret_size). ret_st may be NULL. */
 int sl_read_file(int root_fd, const char *path, size_t max, char **ret, size_t *ret_size,
                  struct stat *ret_st);
+/* Like sl_read_file() for files that do not know their size (/proc):
+ * read to the end, at most max bytes (the rest is left unread). */
+int sl_read_stream(int root_fd, const char *path, size_t max, char **ret, size_t *ret_size);
 /* "Permission denied"; "not a regular file" for -EBADFD, "larger than ..." for -EFBIG. */
 const char *sl_error_text(int r);
 
@@ -249,10 +271,25 @@ const char *sl_format_time(const struct timespec *ts, char *buf, size_t size);
 
 /* ---- screenlock-plugin.c and screenlock-check.c: one evaluation ------------- */
 
+struct SlSessionSource;
+struct SlIdleTracker;
+
 typedef struct Screenlock {
         struct mamori_host *host;
         const struct mamori_host_api *api;
         int root_fd;
+
+        /* screenlock.sessions and the logind fallback (screenlock-sessions.h) */
+        struct SlSessionSource *sessions;       /* NULL until first needed */
+        uint64_t (*clock)(void *userdata);      /* NULL: CLOCK_MONOTONIC */
+        void *clock_data;
+        struct SlIdleTracker *idle;
+
+        /* watch() */
+        sd_event_source *idle_timer;
+        sd_event_source *inotify_source;
+        int inotify_fd;
+        uint64_t fallback_limit_sec;            /* 0: no fallback lock */
 } Screenlock;
 
 typedef struct ScreenlockParams {
@@ -269,10 +306,14 @@ typedef struct SlEval {
         unsigned n_suppressed;
         unsigned n_fail;
         unsigned n_error;
+        bool quiet;                     /* count only, send nothing (a look-up for another check) */
 } SlEval;
 
 #define SL_MAX_FINDINGS 100U
 #define SL_EVIDENCE_MAX 1024U
+
+/* A rule's params (defaults filled in); -EINVAL when they do not validate. */
+int sl_rule_params(const struct mamori_rule *r, ScreenlockParams *ret);
 
 /* One finding to the host (evidence made safe); past SL_MAX_FINDINGS only
  * counted. FAIL and ERROR are counted either way. */
@@ -283,26 +324,49 @@ int sl_emit(SlEval *e, mamori_status status, const char *subject, const char *fm
  * only for -ENOMEM or a host that refused a finding. */
 int screenlock_check_policy(SlEval *e, const ScreenlockParams *p);
 
-/* ---- screenlock-settings.c: the five GNOME settings ------------------------- */
+/* ---- screenlock-settings.c: the dconf keys of each GNOME-family desktop ---- */
 
-typedef enum SlKey {
-        KEY_IDLE_DELAY,
-        KEY_LOCK_ENABLED,
-        KEY_LOCK_DELAY,
-        KEY_IDLE_ACTIVATION,
-        KEY_DISABLE_LOCK_SCREEN,
-        _KEY_MAX,
-} SlKey;
+/* What a key means for the lock, whatever the desktop calls it. */
+typedef enum SlRole {
+        ROLE_IDLE_DELAY,                /* time before the session counts as idle; 0: never */
+        ROLE_LOCK_ENABLED,              /* must be true */
+        ROLE_LOCK_DELAY,                /* time from blanking to locking */
+        ROLE_IDLE_ACTIVATION,           /* must be true: the screensaver starts when idle */
+        ROLE_DISABLE_LOCK_SCREEN,       /* must be false */
+        ROLE_LOCK_AFTER_SAVER,          /* light-locker: like lock-delay, but 0 means never */
+} SlRole;
 
 typedef struct KeySpec {
         const char *path;               /* "/org/gnome/desktop/session/idle-delay" */
         const char *name;               /* "idle-delay" */
-        GVariantKind kind;              /* the schema's type */
-        uint64_t default_u;             /* the schema's default */
+        GVariantKind kind;              /* the schema's type: BOOLEAN, UINT32 or INT32 */
+        SlRole role;
+        unsigned unit;                  /* seconds per stored unit: 1, or 60 for minutes */
+        int64_t default_n;              /* the schema's default */
         bool default_b;
+        const char *why;                /* what a bad value does, when not the role's usual text */
 } KeySpec;
 
-extern const KeySpec sl_key_specs[_KEY_MAX];
+/* A desktop whose lock settings are GSettings keys in dconf. */
+typedef struct DconfDesktop {
+        const char *name;               /* "GNOME", "Cinnamon", "MATE", "light-locker" */
+        const char *const *markers;     /* NULL-terminated; any one present: installed */
+        const KeySpec *keys;
+        size_t n_keys;
+} DconfDesktop;
+
+#define SL_DESKTOP_KEYS_MAX 8
+
+extern const DconfDesktop sl_dconf_gnome;
+extern const DconfDesktop sl_dconf_cinnamon;
+extern const DconfDesktop sl_dconf_mate;
+extern const DconfDesktop sl_dconf_light_locker;
+/* All of the above, NULL-terminated, GNOME first. */
+extern const DconfDesktop *const sl_dconf_desktops[];
+
+/* Whether any of the NULL-terminated markers exists under the root; the
+ * first one found in *ret_found (may be NULL). */
+bool sl_any_marker(int root_fd, const char *const *markers, const char **ret_found);
 
 #define SL_PATH_MAX 4096
 #define SL_NAME_SHOW 64
@@ -338,6 +402,14 @@ typedef struct SlCtx {
 
         bool broken;                    /* a database could not be read: no verdict on values */
         unsigned n_users_checked;
+
+        /* The installed dconf desktops this evaluation checks, and the
+         * problems found for each: a desktop passes only with none, and
+         * with none in the shared part (profile, databases, keyfiles). */
+        const DconfDesktop *desktops[8];
+        size_t n_desktops;
+        unsigned desk_bad[8];
+        unsigned shared_bad;
 } SlCtx;
 
 /* A profile's sources with their databases, as dconf_read() takes them. */
@@ -351,21 +423,27 @@ typedef struct SlViews {
 typedef struct SlEffective {
         DconfReadResult read;
         bool wrong_type;                /* a database held it with another type: default used */
-        uint64_t u;                     /* what GSettings hands GNOME */
+        int64_t n;                      /* numbers: what GSettings hands the desktop */
         bool b;
 } SlEffective;
 
-int sl_read_key(const SlViews *views, SlKey key, SlEffective *ret, int *ret_bad_source,
+int sl_read_key(const SlViews *views, const KeySpec *ks, SlEffective *ret, int *ret_bad_source,
                 const char **ret_reason);
-/* "900 s" or "true" */
+/* "900 s", "15 min" or "true" */
 const char *sl_effective_text(const KeySpec *k, const SlEffective *e, char *buf, size_t size);
 /* What breaks the rule's limits, or NULL. */
-const char *sl_effective_violation(SlKey key, const SlEffective *e, const ScreenlockParams *p,
+const char *sl_effective_violation(const KeySpec *k, const SlEffective *e, const ScreenlockParams *p,
                                    char *buf, size_t size);
 /* "from system-db:local (/etc/dconf/db/local), locked", or why the
  * schema default applies. */
 const char *sl_effective_origin(const KeySpec *k, const SlEffective *e, const DconfProfile *prof,
                                 const SlViews *views, char *buf, size_t size);
+/* "one", "two", ... "eight", else the digits. */
+const char *sl_count_word(size_t n, char *buf, size_t size);
+
+/* One finding about desktop d of the context (counted against it). */
+int sl_emit_desk(SlCtx *c, size_t d, mamori_status status, const char *subject, const char *fmt, ...)
+        SL_PRINTF(5, 6);
 
 /* ---- screenlock-sources.c: the profile and its databases -------------------- */
 
@@ -390,6 +468,14 @@ int sl_profile_load(SlCtx *c);
 int sl_check_profile_databases(SlCtx *c);
 
 /* ---- screenlock-stale.c, screenlock-users.c ----------------------------------- */
+
+/* screenlock.policy for the installed dconf desktops (screenlock-dconf.c). */
+int sl_check_dconf(SlEval *e, const ScreenlockParams *p, const DconfDesktop *const *desktops, size_t n);
+
+/* The machine's view of one key (the profile and its system databases,
+ * no user database), found quietly for another check. -EIO when the
+ * profile or a database cannot be read. */
+int sl_dconf_machine_key(Screenlock *s, const KeySpec *ks, SlEffective *ret);
 
 /* Keyfiles under /etc/dconf/db/NAME.d/ newer than /etc/dconf/db/NAME. */
 int sl_check_stale(SlCtx *c);

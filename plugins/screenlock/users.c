@@ -108,3 +108,37 @@ SlUserList *sl_user_list_free(SlUserList *l) {
         free(l);
         return NULL;
 }
+
+bool sl_group_has_member(const char *buf, size_t size, const char *group, const char *user) {
+        size_t glen = strlen(group), ulen = strlen(user);
+        const char *line = buf, *end = buf + size;
+
+        if (!buf || glen == 0 || ulen == 0)
+                return false;
+        while (line < end) {
+                const char *nl = memchr(line, '\n', (size_t) (end - line));
+                const char *le = nl ? nl : end;
+                const char *c1, *c2, *c3, *m;
+
+                /* name:password:gid:member,member */
+                c1 = memchr(line, ':', (size_t) (le - line));
+                if (c1 && (size_t) (c1 - line) == glen && memcmp(line, group, glen) == 0 &&
+                    (c2 = memchr(c1 + 1, ':', (size_t) (le - c1 - 1))) &&
+                    (c3 = memchr(c2 + 1, ':', (size_t) (le - c2 - 1)))) {
+                        m = c3 + 1;
+                        while (m < le) {
+                                const char *comma = memchr(m, ',', (size_t) (le - m));
+                                const char *me = comma ? comma : le;
+
+                                /* A trailing '\r' from an edited file is not part of the name. */
+                                if (!comma && me > m && me[-1] == '\r')
+                                        me--;
+                                if ((size_t) (me - m) == ulen && memcmp(m, user, ulen) == 0)
+                                        return true;
+                                m = comma ? comma + 1 : le;
+                        }
+                }
+                line = nl ? nl + 1 : end;
+        }
+        return false;
+}

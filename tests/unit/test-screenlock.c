@@ -828,14 +828,28 @@ static void test_validate(void **state) {
         assert_int_equal(mamori_plugin.validate(f->state, &r, &bad, msg, sizeof(msg)), -EINVAL);
         assert_non_null(strstr(msg, "unknown param"));
 
+        /* screenlock.sessions takes the idle limit only. */
         r.check = "screenlock.sessions";
+        r.n_params = 0;
+        assert_int_equal(mamori_plugin.validate(f->state, &r, &bad, msg, sizeof(msg)), 0);
+        p[0] = (struct mamori_param) { "max-idle-sec", ten };
+        r.n_params = 1;
+        assert_int_equal(mamori_plugin.validate(f->state, &r, &bad, msg, sizeof(msg)), 0);
+        p[1] = (struct mamori_param) { "max-lock-delay-sec", zero };
+        r.n_params = 2;
+        assert_int_equal(mamori_plugin.validate(f->state, &r, &bad, msg, sizeof(msg)), -EINVAL);
+        assert_int_equal(bad, 1);
+        assert_non_null(strstr(msg, "screenlock.sessions takes max-idle-sec"));
+
+        r.check = "screenlock.other";
         r.n_params = 0;
         assert_int_equal(mamori_plugin.validate(f->state, &r, &bad, msg, sizeof(msg)), -ENOENT);
 
         assert_int_equal(mamori_plugin.abi, MAMORI_PLUGIN_ABI);
         assert_string_equal(mamori_plugin.name, "screenlock");
         assert_string_equal(mamori_plugin.checks[0], "screenlock.policy");
-        assert_null(mamori_plugin.checks[1]);
+        assert_string_equal(mamori_plugin.checks[1], "screenlock.sessions");
+        assert_null(mamori_plugin.checks[2]);
 }
 
 /* ---- screenlock.policy on fake machines ------------------------------------------- */

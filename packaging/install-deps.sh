@@ -15,7 +15,7 @@ pkgs_usbguard="usbguard"
 pkgs_desktop="xvfb dconf-cli dconf-service gsettings-desktop-schemas libglib2.0-bin dbus-daemon"
 pkgs_upstream="openssl curl jq sqlite3 prometheus chromium fonts-ipafont-gothic"
 pkgs_notify="gettext locales jq dbus-daemon dbus-bin xvfb dunst imagemagick fonts-ipafont-gothic"
-pkgs_deb="debhelper dpkg-dev lintian"
+pkgs_deb="build-essential debhelper dpkg-dev lintian"
 pkgs_boot="debootstrap qemu-system-x86 qemu-utils e2fsprogs socat xz-utils"
 
 want=""

@@ -76,6 +76,8 @@ static int read_rule_file(UsbPlugin *u, const char *path, char **ret, size_t *re
 static int write_rule_file(UsbPlugin *u, const char *data, size_t size) {
         _cleanup_free_ char *tmp = NULL, *dir = NULL;
         const char *path = rel(u->rule_file);
+        mode_t mode = 0600;
+        struct stat st;
         char *slash;
         ssize_t k;
         int fd;
@@ -88,10 +90,15 @@ static int write_rule_file(UsbPlugin *u, const char *data, size_t size) {
                 *slash = '\0';
                 (void) mkdirat(u->api->root_fd, dir, 0755);
         }
-        /* 0600 root: the register names the media that may carry data out. */
-        fd = openat(u->api->root_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        /* The file keeps the mode the administrator (or the package) gave
+         * it; a new one is 0600 root: the register names the media that
+         * may carry data out. */
+        if (fstatat(u->api->root_fd, path, &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISREG(st.st_mode))
+                mode = st.st_mode & 0644;
+        fd = openat(u->api->root_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
         if (fd < 0)
                 return -errno;
+        (void) fchmod(fd, mode);
         k = write(fd, data, size);
         if (k < 0 || (size_t) k != size || fsync(fd) < 0) {
                 int r = k < 0 ? -errno : -EIO;

@@ -332,6 +332,10 @@ int dpkg_md5(Dpkg *d, const char *pkg, const char *path, uint8_t ret[16]) {
         return r;
 }
 
+bool dpkg_is_conffile(Dpkg *d, const char *path) {
+        return d && d->loaded && strmap_get(d->conffiles, path);
+}
+
 bool dpkg_is_loaded(const Dpkg *d) {
         return d && d->loaded;
 }

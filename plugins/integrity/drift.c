@@ -123,7 +123,13 @@ static Verdict classify(Integrity *ig, const StrMap *versions, const Record *b, 
                 return V_DRIFT;
 
         if (memcmp(want, have, sizeof want) != 0) {
-                snprintf(note, size, "differs from package %s %s too: tampering", pkg, version);
+                /* A conffile is the administrator's to edit: a change nobody
+                 * accepted yet, not by itself tampering. */
+                if (dpkg_is_conffile(ig->dpkg, a->path))
+                        snprintf(note, size, "configuration file of package %s %s, edited since the "
+                                 "accepted baseline and not yet accepted", pkg, version);
+                else
+                        snprintf(note, size, "differs from package %s %s too: tampering", pkg, version);
                 return V_DRIFT;
         }
 

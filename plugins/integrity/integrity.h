@@ -331,6 +331,8 @@ int dpkg_md5(Dpkg *d, const char *pkg, const char *path, uint8_t ret[16]);
 /* The version of the package of that key installed now, or NULL. */
 const char *dpkg_version(Dpkg *d, const char *pkg);
 bool dpkg_is_loaded(const Dpkg *d);
+/* Whether path is a package's conffile: the administrator's to edit. */
+bool dpkg_is_conffile(Dpkg *d, const char *path);
 /* Whether dpkg (or apt through it) holds its lock now: files may be half
  * unpacked and the checksums not yet the new ones. */
 bool dpkg_is_busy(Dpkg *d);

@@ -800,6 +800,11 @@ static void test_package_tampering(void **state) {
         expect_status(e, "/etc/app/bar.conf", MAMORI_FAIL,
                       "content changed (sha256 " SHA_V1 ELLIPSIS " -> " SHA_EDIT ELLIPSIS
                       "), differs from package bar 2.0 too: tampering");
+        /* A conffile is the administrator's to edit: not called tampering. */
+        expect_status(e, "/etc/app/foo.conf", MAMORI_FAIL,
+                      "content changed (sha256 " SHA_V1 ELLIPSIS " -> " SHA_EDIT ELLIPSIS
+                      "), configuration file of package foo 1.0-1, edited since the accepted "
+                      "baseline and not yet accepted");
 }
 
 static void test_package_restored_without_upgrade(void **state) {

@@ -146,6 +146,21 @@ static void print_json(json_object *o) {
                                                              JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
+/* The end of every listing: a reply that could not be read is one line
+ * on stderr; with --json the collected array is printed. Frees all. */
+static int end_listing(int r, json_object *all) {
+        if (r < 0) {
+                fprintf(stderr, "mamorictl: cannot read the agent's answer: %s\n", strerror(-r));
+                json_object_put(all);
+                return EXIT_UNREACHABLE;
+        }
+        if (all) {
+                print_json(all);
+                json_object_put(all);
+        }
+        return EXIT_OK;
+}
+
 static int cmd_status(Ctl *c) {
         json_object *o = NULL, *counts, *events, *policy;
         int r = get_report(c, &o);
@@ -259,16 +274,7 @@ static int cmd_findings(Ctl *c) {
                 for (char **e = ev; e && *e; e++)
                         printf("               - %s\n", *e);
         }
-        if (r < 0) {
-                fprintf(stderr, "mamorictl: cannot read the agent's answer: %s\n", strerror(-r));
-                json_object_put(all);
-                return EXIT_UNREACHABLE;
-        }
-        if (all) {
-                print_json(all);
-                json_object_put(all);
-        }
-        return EXIT_OK;
+        return end_listing(r, all);
 }
 
 static int cmd_verify(Ctl *c) {
@@ -334,16 +340,7 @@ static int cmd_events(Ctl *c) {
                 } else
                         printf("%6" PRIu64 " %s %-20s %s: %s\n", seq, when, kind, subject, text);
         }
-        if (r < 0) {
-                fprintf(stderr, "mamorictl: cannot read the agent's answer: %s\n", strerror(-r));
-                json_object_put(all);
-                return EXIT_UNREACHABLE;
-        }
-        if (all) {
-                print_json(all);
-                json_object_put(all);
-        }
-        return EXIT_OK;
+        return end_listing(r, all);
 }
 
 static int cmd_rules(Ctl *c) {
@@ -378,16 +375,7 @@ static int cmd_rules(Ctl *c) {
                         printf("%-36s %-8s %-32s %s%s\n", id, sev, check, clause,
                                enforce ? "  (enforced)" : "");
         }
-        if (r < 0) {
-                fprintf(stderr, "mamorictl: cannot read the agent's answer: %s\n", strerror(-r));
-                json_object_put(all);
-                return EXIT_UNREACHABLE;
-        }
-        if (all) {
-                print_json(all);
-                json_object_put(all);
-        }
-        return EXIT_OK;
+        return end_listing(r, all);
 }
 
 static int cmd_reload(Ctl *c) {
@@ -424,16 +412,7 @@ static int cmd_actions(Ctl *c) {
                         printf("mamorictl %s %s%s%s\n    %s%s\n", plugin, action, *usage ? " " : "",
                                usage, summary, privileged ? " (administrator only)" : "");
         }
-        if (r < 0) {
-                fprintf(stderr, "mamorictl: cannot read the agent's answer: %s\n", strerror(-r));
-                json_object_put(all);
-                return EXIT_UNREACHABLE;
-        }
-        if (all) {
-                print_json(all);
-                json_object_put(all);
-        }
-        return EXIT_OK;
+        return end_listing(r, all);
 }
 
 static int run_plugin_action(Ctl *c, const char *plugin, const char *action, char **args) {

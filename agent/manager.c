@@ -472,6 +472,9 @@ static int build_results(Manager *m, const Policy *p, RuleResult **ret, size_t *
 }
 
 static int rearm_watches(Manager *m) {
+        /* --once evaluates and exits: no event sources, no enforcement. */
+        if (m->settings.once)
+                return 0;
         for (size_t i = 0; i < plugin_host_count(m->host); i++) {
                 Plugin *p = plugin_host_get(m->host, i);
                 _cleanup_free_ const struct mamori_rule **rules =
@@ -484,8 +487,6 @@ static int rearm_watches(Manager *m) {
                 for (size_t j = 0; j < m->n_results; j++)
                         if (m->results[j].plugin == p)
                                 rules[n++] = &m->results[j].rule->abi;
-                if (m->settings.once)
-                        continue;
                 r = plugin_watch(p, rules, n);
                 if (r < 0)
                         log_warning_errno(r, "Plugin %s could not set up its watches, "
